@@ -1,0 +1,91 @@
+"""Text -> index terms, the same for passages and questions (pure; Sastrawi lives here).
+
+Terms are casefolded word tokens without stopwords; Indonesian words are reduced to their
+Sastrawi stem. Numbers keep their decimal comma or thousands dot (``19,8``, ``1.000``) so a
+figure in a question matches the same figure in a passage.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+INDONESIAN = "id"
+ENGLISH = "en"
+
+_TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*")
+_ALPHABETIC = re.compile(r"[a-z]+")
+
+# Question words carry no evidence: every question has one and no answer does.
+_QUESTION_WORDS = frozenset(
+    "apa apakah siapa siapakah berapa berapakah kapan kapankah dimana mana manakah "
+    "mengapa kenapa bagaimana bagaimanakah gimana brp apaan"
+    " what who whom whose which when where why how".split()
+)
+
+_ENGLISH_STOPWORDS = frozenset(
+    "a an and are as at be been being but by did do does for from had has have he her his i "
+    "in into is it its me my no not of on or our she so than that the their them then there "
+    "these they this those to too us was we were will with would you your about after also "
+    "any can could if many much more most should over said says such up".split()
+)
+
+# Function words that tell the two languages apart; a text is English when these dominate.
+_ENGLISH_MARKERS = frozenset(
+    "the and of to is was were are in for that with on by from this have has".split()
+)
+_INDONESIAN_MARKERS = frozenset(
+    "yang dan di ke dari untuk dengan pada ini itu dalam tidak akan oleh adalah juga".split()
+)
+
+# Place and common names that Sastrawi cuts into other words (bali -> bal, bekasi -> bekas).
+_PROTECTED_WORDS = frozenset("bali bekasi relawan susi batam medan".split())
+
+_STOPWORDS = (
+    frozenset(StopWordRemoverFactory().get_stop_words()) | _QUESTION_WORDS | _ENGLISH_STOPWORDS
+)
+_STEMMER = StemmerFactory().create_stemmer()
+
+
+def normalize(text: str) -> str:
+    """NFKC, casefolded, with zero-width characters removed."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return folded.replace("\u200b", "").replace("\u200c", "").replace("\u200d", "")
+
+
+def words(text: str) -> list[str]:
+    """Casefolded word tokens, stopwords kept."""
+    return _TOKEN.findall(normalize(text))
+
+
+def detect_language(text: str) -> str:
+    """``"en"`` when English function words outnumber Indonesian ones, else ``"id"``."""
+    tokens = words(text)
+    english = sum(token in _ENGLISH_MARKERS for token in tokens)
+    indonesian = sum(token in _INDONESIAN_MARKERS for token in tokens)
+    return ENGLISH if english > indonesian else INDONESIAN
+
+
+@lru_cache(maxsize=262_144)
+def _indonesian_stem(word: str) -> str:
+    if word in _PROTECTED_WORDS or not _ALPHABETIC.fullmatch(word):
+        return word
+    stem: str = _STEMMER.stem(word)
+    return stem or word
+
+
+def analyze(text: str, language: str = INDONESIAN) -> list[str]:
+    """Index terms of ``text``, in order, repeats kept (BM25 counts them)."""
+    tokens = [token for token in words(text) if token not in _STOPWORDS]
+    if language == ENGLISH:
+        return tokens
+    return [_indonesian_stem(token) for token in tokens]
+
+
+def analyze_question(question: str) -> list[str]:
+    """Index terms of a question, analysed in the language it is written in."""
+    return analyze(question, detect_language(question))

@@ -1,0 +1,55 @@
+"""The archive as a service: answer questions and report what it holds.
+
+One ``Archive`` serves many threads (the bot calls it through ``asyncio.to_thread``): each
+thread gets its own read-only SQLite connection, and the BM25 index is swapped whole by
+``reload`` so a search sees either the old index or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+from index.analysis import analyze_question
+from index.engine import BM25Index
+from index.models import Answer, ArchiveStats
+from index.store import archive_stats, hits_for, open_for_reading, passage_terms
+
+DEFAULT_K = 3
+
+
+class Archive:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._engine = self._load_engine()
+
+    def _db(self) -> sqlite_utils.Database:
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = open_for_reading(self.path)
+            self._local.db = db
+        return db
+
+    def _load_engine(self) -> BM25Index:
+        return BM25Index.build(passage_terms(open_for_reading(self.path)))
+
+    def reload(self) -> None:
+        """Rebuild the index from what the database holds now, then swap it in."""
+        self._engine = self._load_engine()
+
+    def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
+        """The ``k`` best passages for ``question``; no hits when none of its terms is known."""
+        terms = analyze_question(question)
+        engine = self._engine
+        scored = engine.search(terms, k)
+        return Answer(
+            question=question,
+            hits=tuple(hits_for(self._db(), scored)),
+            terms=tuple(engine.known_terms(dict.fromkeys(terms))),
+        )
+
+    def stats(self) -> ArchiveStats:
+        return archive_stats(self._db())

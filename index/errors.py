@@ -1,0 +1,25 @@
+"""Errors with messages that say what to do next."""
+
+
+class NewsbotError(Exception):
+    """Base class: the message is shown to the user as it is."""
+
+
+class DatabaseMissingError(NewsbotError):
+    """The archive database does not exist or cannot be opened."""
+
+    def __init__(self, path: str, detail: str = "") -> None:
+        reason = f" ({detail})" if detail else ""
+        super().__init__(
+            f"No readable archive at {path}{reason}. "
+            f"Create it first: newsbot index --db {path} SOURCE..."
+        )
+        self.path = path
+
+
+class SourceError(NewsbotError):
+    """An input file or record cannot be read; indexing reports it and goes on."""
+
+
+class ReindexBusyError(NewsbotError):
+    """A reindex is already running."""

@@ -1,0 +1,120 @@
+"""The small frozen records that cross module boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """An article as a reader found it, before cleaning; ``published`` is ISO 8601."""
+
+    article_id: str
+    origin: str
+    body: str
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article: body paragraphs plus the metadata its text and record gave."""
+
+    article_id: str
+    origin: str
+    paragraphs: tuple[str, ...]
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+    city: str | None = None
+    reporter: str | None = None
+    editor: str | None = None
+    translator: str | None = None
+    copyright_year: int | None = None
+    language: str = "id"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A quotable piece of an article: whole sentences, at most ``MAX_PASSAGE_CHARS``."""
+
+    passage_id: str
+    article_id: str
+    ordinal: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    """What the engine returns: a passage row id and its BM25 score as a plain float."""
+
+    row_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked passage with what a reader needs to judge its source."""
+
+    rank: int
+    score: float
+    passage_id: str
+    text: str
+    article_id: str
+    title: str | None
+    outlet: str | None
+    url: str | None
+    published: str | None
+    city: str | None = None
+    reporter: str | None = None
+    copyright_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The hits for one question; ``answered`` is false when nothing can be quoted."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    terms: tuple[str, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.hits)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not be indexed, with where and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """The outcome of one indexing run."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: tuple[Failure, ...] = field(default=())
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+@dataclass(frozen=True)
+class ArchiveStats:
+    """A summary of what the archive holds."""
+
+    articles: int
+    passages: int
+    outlets: tuple[tuple[str, int], ...]
+    first_published: str | None
+    last_published: str | None
+    last_indexed: str | None

@@ -1,0 +1,64 @@
+"""The database schema, as numbered migrations applied in order (``PRAGMA user_version``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    # AUTOINCREMENT: a row id is never reused, so an engine loaded before a reindex can never
+    # map one of its row ids to a different passage written since. Statements run one by one:
+    # executescript would commit by itself, outside the migration's transaction.
+    statements = """
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            origin TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            title TEXT,
+            outlet TEXT,
+            url TEXT,
+            published TEXT,
+            city TEXT,
+            reporter TEXT,
+            editor TEXT,
+            translator TEXT,
+            copyright_year INTEGER,
+            language TEXT NOT NULL,
+            indexed_at TEXT NOT NULL
+        );
+        CREATE TABLE passages (
+            row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            passage_id TEXT NOT NULL UNIQUE,
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            ordinal INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            terms TEXT NOT NULL
+        );
+        CREATE INDEX passages_by_article ON passages(article_id);
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+    """
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_tables,)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    version: int = db.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply the migrations this database has not seen, each in its own transaction."""
+    for version, step in enumerate(MIGRATIONS, start=1):
+        if schema_version(db) < version:
+            with db.atomic():
+                step(db)
+                db.execute(f"PRAGMA user_version = {version}")

@@ -1,0 +1,113 @@
+"""Article paragraphs -> passages of whole sentences (pure).
+
+Consecutive short paragraphs are packed together up to ``TARGET_PASSAGE_CHARS`` so a quote has
+context; a paragraph longer than ``MAX_PASSAGE_CHARS`` is cut at sentence ends. No passage is
+ever longer than ``MAX_PASSAGE_CHARS``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from index.models import Passage
+
+MAX_PASSAGE_CHARS = 800
+TARGET_PASSAGE_CHARS = 600
+PARAGRAPH_SEPARATOR = "\n\n"
+
+# Words whose trailing period does not end a sentence (casefolded, without the period).
+ABBREVIATIONS = frozenset(
+    "dr drg prof no nomor hal jl jln kec kab kel prov bpk ibu sdr sdri ir h hj st kh tbk pt cv "
+    "dll dsb dkk tsb yth a.n u.p s.h m.si m.m s.e s.pd m.pd ph.d mr mrs ms jr sr vs etc inc ltd "
+    "co corp gen col lt sgt rev e.g i.e approx dept est fig jan feb mar apr jun jul aug agu sep "
+    "sept okt oct nov des dec".split()
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[”\"’')\]]*(?=\s+[“\"‘'(\[]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[”\"’')\]]*$")
+
+
+def _ends_sentence(text: str, end: int) -> bool:
+    """False for ``dr.``, ``No.``, initials such as ``B.``; true for other sentence marks."""
+    if text[end - 1] != "." and "." not in text[max(0, end - 3) : end]:
+        return True
+    match = _WORD_BEFORE.search(text, 0, end)
+    if match is None:
+        return True
+    word = match.group(1).rstrip(".").casefold()
+    return not (word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()))
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of a paragraph, their text unchanged, joined by single spaces."""
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        if _ends_sentence(paragraph, match.end()):
+            sentences.append(paragraph[start : match.end()].strip())
+            start = match.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _cut_words(sentence: str, limit: int) -> Iterator[str]:
+    """A sentence over the limit, cut between words (only for run-on text without stops)."""
+    piece = ""
+    for whole_word in sentence.split(" "):
+        word = whole_word
+        while len(word) > limit:
+            if piece:
+                yield piece
+                piece = ""
+            yield word[:limit]
+            word = word[limit:]
+        candidate = f"{piece} {word}" if piece else word
+        if len(candidate) > limit:
+            yield piece
+            candidate = word
+        piece = candidate
+    if piece:
+        yield piece
+
+
+def paragraph_blocks(paragraph: str, limit: int = MAX_PASSAGE_CHARS) -> Iterator[str]:
+    """The paragraph itself, or sentence groups of it that each fit the limit."""
+    if len(paragraph) <= limit:
+        yield paragraph
+        return
+    block = ""
+    for sentence in split_sentences(paragraph):
+        for piece in [sentence] if len(sentence) <= limit else _cut_words(sentence, limit):
+            candidate = f"{block} {piece}" if block else piece
+            if len(candidate) > limit:
+                yield block
+                candidate = piece
+            block = candidate
+    if block:
+        yield block
+
+
+def split_passages(
+    article_id: str,
+    paragraphs: Sequence[str],
+    target: int = TARGET_PASSAGE_CHARS,
+    limit: int = MAX_PASSAGE_CHARS,
+) -> list[Passage]:
+    """Passages in reading order; ids are ``<article_id>#<ordinal>``, counted from 1."""
+    texts: list[str] = []
+    current = ""
+    for paragraph in paragraphs:
+        for block in paragraph_blocks(paragraph, limit):
+            candidate = f"{current}{PARAGRAPH_SEPARATOR}{block}" if current else block
+            if current and len(candidate) > target:
+                texts.append(current)
+                candidate = block
+            current = candidate
+    if current:
+        texts.append(current)
+    return [
+        Passage(passage_id=f"{article_id}#{n}", article_id=article_id, ordinal=n, text=text)
+        for n, text in enumerate(texts, start=1)
+    ]

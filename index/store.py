@@ -1,0 +1,185 @@
+"""SQLite through sqlite-utils: the source of truth for articles and passages.
+
+Every write replaces whole articles inside one transaction, so a reader never sees half of one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from index.errors import DatabaseMissingError
+from index.models import ArchiveStats, Article, Hit, Passage, ScoredPassage
+from index.schema import MIGRATIONS, migrate, schema_version
+
+_LAST_INDEXED = "last_indexed"
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article ready to write: its passages and each passage's index terms."""
+
+    article: Article
+    content_hash: str
+    passages: tuple[Passage, ...]
+    terms: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    origin: str
+    content_hash: str
+
+
+def open_for_writing(path: Path) -> sqlite_utils.Database:
+    """Open or create the archive, schema up to date, WAL so readers go on during writes."""
+    try:
+        db = sqlite_utils.Database(path)
+        db.enable_wal()
+        migrate(db)
+    except sqlite3.DatabaseError as error:
+        raise DatabaseMissingError(str(path), str(error)) from None
+    return db
+
+
+def open_for_reading(path: Path) -> sqlite_utils.Database:
+    """Open an existing archive read-only; ``DatabaseMissingError`` says how to create it."""
+    if not path.is_file():
+        raise DatabaseMissingError(str(path), "no such file")
+    try:
+        connection = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+        db = sqlite_utils.Database(connection)
+        version = schema_version(db)
+        db.execute("SELECT count(*) FROM passages").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseMissingError(str(path), f"not a newsbot archive: {error}") from None
+    if version != len(MIGRATIONS):
+        raise DatabaseMissingError(str(path), f"schema version {version} is not this version's")
+    return db
+
+
+def article_states(db: sqlite_utils.Database) -> dict[str, ArticleState]:
+    return {
+        article_id: ArticleState(origin, content_hash)
+        for article_id, origin, content_hash in db.execute(
+            "SELECT id, origin, content_hash FROM articles"
+        )
+    }
+
+
+def write_articles(
+    db: sqlite_utils.Database, items: Sequence[StoredArticle], indexed_at: str
+) -> None:
+    """Replace these articles and their passages in one transaction."""
+    with db.atomic():
+        for item in items:
+            article = item.article
+            db.execute("DELETE FROM passages WHERE article_id = ?", [article.article_id])
+            db.table("articles").upsert(
+                {
+                    "id": article.article_id,
+                    "origin": article.origin,
+                    "content_hash": item.content_hash,
+                    "title": article.title,
+                    "outlet": article.outlet,
+                    "url": article.url,
+                    "published": article.published,
+                    "city": article.city,
+                    "reporter": article.reporter,
+                    "editor": article.editor,
+                    "translator": article.translator,
+                    "copyright_year": article.copyright_year,
+                    "language": article.language,
+                    "indexed_at": indexed_at,
+                },
+                pk="id",
+            )
+            db.table("passages").insert_all(
+                {
+                    "passage_id": passage.passage_id,
+                    "article_id": passage.article_id,
+                    "ordinal": passage.ordinal,
+                    "text": passage.text,
+                    "terms": " ".join(terms),
+                }
+                for passage, terms in zip(item.passages, item.terms, strict=True)
+            )
+
+
+def mark_indexed(db: sqlite_utils.Database, indexed_at: str) -> None:
+    with db.atomic():
+        db.table("meta").upsert({"key": _LAST_INDEXED, "value": indexed_at}, pk="key")
+
+
+def passage_terms(db: sqlite_utils.Database) -> Iterator[tuple[int, list[str]]]:
+    """Every passage's row id and index terms, in row id order."""
+    for row_id, terms in db.execute("SELECT row_id, terms FROM passages ORDER BY row_id"):
+        yield row_id, terms.split()
+
+
+def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list[Hit]:
+    """Hits in the order given; a passage replaced since the engine was built is left out."""
+    scored = list(scored)
+    if not scored:
+        return []
+    placeholders = ",".join("?" * len(scored))
+    rows = {
+        row[0]: row
+        for row in db.execute(
+            "SELECT p.row_id, p.passage_id, p.text, a.id, a.title, a.outlet, a.url, a.published,"
+            " a.city, a.reporter, a.copyright_year"
+            " FROM passages p JOIN articles a ON a.id = p.article_id"
+            f" WHERE p.row_id IN ({placeholders})",
+            [item.row_id for item in scored],
+        )
+    }
+    hits: list[Hit] = []
+    for item in scored:
+        row = rows.get(item.row_id)
+        if row is None:
+            continue
+        hits.append(
+            Hit(
+                rank=len(hits) + 1,
+                score=item.score,
+                passage_id=row[1],
+                text=row[2],
+                article_id=row[3],
+                title=row[4],
+                outlet=row[5],
+                url=row[6],
+                published=row[7],
+                city=row[8],
+                reporter=row[9],
+                copyright_year=row[10],
+            )
+        )
+    return hits
+
+
+def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
+    articles, first, last = db.execute(
+        "SELECT count(*), min(published), max(published) FROM articles"
+    ).fetchone()
+    passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    outlets = tuple(
+        (outlet, count)
+        for outlet, count in db.execute(
+            "SELECT coalesce(outlet, '?'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC, 1"
+        )
+    )
+    last_indexed = db.execute("SELECT value FROM meta WHERE key = ?", [_LAST_INDEXED]).fetchone()
+    return ArchiveStats(
+        articles=articles,
+        passages=passages,
+        outlets=outlets,
+        first_published=first,
+        last_published=last,
+        last_indexed=last_indexed[0] if last_indexed else None,
+    )
