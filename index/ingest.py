@@ -7,14 +7,15 @@ holds is a conflict, reported, never overwritten.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from index.analysis import analyze
 from index.clean import clean_article
 from index.models import Failure, IndexReport, RawArticle
-from index.sources import read_sources
+from index.sources import read_file, source_files
 from index.split import split_passages
 from index.store import (
     ArticleState,
@@ -30,7 +31,16 @@ from index.store import (
 PIPELINE_VERSION = "1"
 _BATCH = 200
 
-Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    files_done: int
+    files_total: int
+    articles_read: int
+
+
+Progress = Callable[[IndexProgress], None]
 
 
 def content_hash(raw: RawArticle) -> str:
@@ -60,7 +70,7 @@ def index_sources(
     progress: Progress | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> IndexReport:
-    """Read every source into the archive at ``db_path``; ``progress`` gets each article count."""
+    """Read every source into the archive at ``db_path``, reporting progress after each file."""
     db = open_for_writing(db_path)
     try:
         indexed_at = now().isoformat(timespec="seconds")
@@ -69,9 +79,7 @@ def index_sources(
         added = updated = unchanged = 0
         failures: list[Failure] = []
         batch: list[StoredArticle] = []
-        for item in read_sources(list(sources)):
-            if progress is not None:
-                progress(1)
+        for item in _read_with_progress(list(sources), progress):
             if isinstance(item, Failure):
                 failures.append(item)
                 continue
@@ -99,6 +107,24 @@ def index_sources(
     finally:
         db.close()
     return IndexReport(added=added, updated=updated, unchanged=unchanged, failures=tuple(failures))
+
+
+def _read_with_progress(
+    sources: list[Path], progress: Progress | None
+) -> Iterator[RawArticle | Failure]:
+    files: list[tuple[Path, Path]] = []
+    for source in sources:
+        if source.exists():
+            files.extend(source_files(source))
+        else:
+            yield Failure(str(source), "no such file or folder")
+    articles_read = 0
+    for done, (path, root) in enumerate(files, start=1):
+        for item in read_file(path, root):
+            articles_read += isinstance(item, RawArticle)
+            yield item
+        if progress is not None:
+            progress(IndexProgress(done, len(files), articles_read))
 
 
 def _conflict(

@@ -34,9 +34,7 @@ def source_files(source: Path) -> Iterator[tuple[Path, Path]]:
 def read_file(path: Path, root: Path) -> Iterator[RawArticle | Failure]:
     """The articles of one file; its id comes from ``path`` relative to ``root``."""
     suffix = _reader_suffix(path)
-    if not path.exists():
-        yield Failure(str(path), "no such file or folder")
-    elif suffix == ".txt":
+    if suffix == ".txt":
         yield read_txt(path, root)
     elif suffix is not None:
         yield from read_jsonl(path)
@@ -45,13 +43,3 @@ def read_file(path: Path, root: Path) -> Iterator[RawArticle | Failure]:
             str(path),
             "unsupported file type; give a .txt article, a .jsonl or .jsonl.gz file, or a folder",
         )
-
-
-def read_sources(sources: list[Path]) -> Iterator[RawArticle | Failure]:
-    """Every article of every source, in a stable order."""
-    for source in sources:
-        if not source.exists():
-            yield Failure(str(source), "no such file or folder")
-            continue
-        for path, root in source_files(source):
-            yield from read_file(path, root)

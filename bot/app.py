@@ -1,0 +1,99 @@
+"""The application factory: ``build_application`` wires handlers without running anything, so
+tests drive the same application against a fake Bot API server."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.config import BotSettings
+from bot.services import Services
+from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS, Texts
+from index.archive import Archive
+
+logger = logging.getLogger(__name__)
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def private_commands(texts: Texts) -> list[BotCommand]:
+    return [BotCommand("help", texts.command_help), BotCommand("reindex", texts.command_reindex)]
+
+
+def group_commands(texts: Texts) -> list[BotCommand]:
+    return [BotCommand("ask", texts.command_ask), BotCommand("help", texts.command_help)]
+
+
+async def announce_commands(application: BotApplication) -> None:
+    """Command menus per scope, Indonesian by default and English for English clients."""
+    bot = application.bot
+    for texts, language in ((INDONESIAN_TEXTS, None), (ENGLISH_TEXTS, "en")):
+        await bot.set_my_commands(
+            private_commands(texts), scope=BotCommandScopeAllPrivateChats(), language_code=language
+        )
+        await bot.set_my_commands(
+            group_commands(texts), scope=BotCommandScopeAllGroupChats(), language_code=language
+        )
+    logger.info(
+        "started as @%s; sees plain @mentions in groups: %s",
+        bot.username,
+        "yes" if (await bot.get_me()).can_read_all_group_messages else "no (privacy mode on)",
+    )
+
+
+def build_application(services: Services) -> BotApplication:
+    """The bot, ready to initialise and poll; handlers in the order they are tried."""
+    settings = services.settings
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .rate_limiter(AIORateLimiter())
+        # Answers and a running /reindex must not wait for each other.
+        .concurrent_updates(True)
+        .post_init(announce_commands)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    application = builder.build()
+    application.bot_data[handlers.SERVICES_KEY] = services
+    application.add_handlers(
+        [
+            # Commands first: PTB's CommandHandler ignores /cmd@other_bot by itself.
+            CommandHandler("start", handlers.start),
+            CommandHandler("help", handlers.help_command),
+            CommandHandler("ask", handlers.ask_command),
+            CommandHandler("reindex", handlers.reindex_command),
+            # Any plain text in a private chat is a question.
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.private_text
+            ),
+            # In groups only messages that mention the bot or reply to it; the rest is ignored.
+            MessageHandler(
+                filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, handlers.group_text
+            ),
+        ]
+    )
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+def run_polling(settings: BotSettings, archive: Archive) -> None:
+    # httpx logs every request URL at INFO, and each URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    application = build_application(Services(settings=settings, archive=archive))
+    application.run_polling(allowed_updates=Update.ALL_TYPES)

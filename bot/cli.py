@@ -1,0 +1,197 @@
+"""The ``newsbot`` command: index, ask, stats, run.
+
+With ``__main__.py`` this is the only module that reads the environment, prints or exits.
+Exit codes: 0 success, 1 failure, 2 usage or settings error, 3 partial (some inputs failed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+import click
+from dotenv import dotenv_values
+
+from bot.app import run_polling
+from bot.config import BotSettings, ConfigError, database_path
+from bot.render import render_answer_text
+from bot.texts import texts_for
+from index.analysis import detect_language
+from index.archive import DEFAULT_K, Archive
+from index.errors import NewsbotError
+from index.ingest import IndexProgress, index_sources
+from index.models import Answer, ArchiveStats, IndexReport
+
+EXIT_FAILURE = 1
+EXIT_SETTINGS = 2
+EXIT_PARTIAL = 3
+
+
+def load_environment() -> dict[str, str]:
+    """``.env`` in the working directory, overridden by the real environment."""
+    from_file = {key: value for key, value in dotenv_values(".env").items() if value is not None}
+    return {**from_file, **os.environ}
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "hits": [
+            {
+                "rank": hit.rank,
+                "score": hit.score,
+                "article_id": hit.article_id,
+                "passage_id": hit.passage_id,
+                "text": hit.text,
+                "title": hit.title,
+                "source": hit.outlet,
+                "url": hit.url,
+                "published": hit.published,
+            }
+            for hit in answer.hits
+        ],
+    }
+
+
+def report_text(report: IndexReport) -> str:
+    lines = [
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged},"
+        f" failed {report.failed}"
+    ]
+    lines.extend(f"failed: {failure.where}: {failure.reason}" for failure in report.failures)
+    return "\n".join(lines)
+
+
+def stats_text(stats: ArchiveStats, db_path: Path) -> str:
+    outlets = ", ".join(f"{name} ({count})" for name, count in stats.outlets) or "none"
+    first, last = stats.first_published or "?", stats.last_published or "?"
+    return "\n".join(
+        [
+            f"archive:      {db_path}",
+            f"articles:     {stats.articles}",
+            f"passages:     {stats.passages}",
+            f"outlets:      {outlets}",
+            f"published:    {first} to {last}",
+            f"last indexed: {stats.last_indexed or 'never'}",
+        ]
+    )
+
+
+def open_archive(db_path: Path) -> Archive:
+    try:
+        return Archive(db_path)
+    except NewsbotError as error:
+        fail(str(error))
+
+
+def questions_from(batch: IO[str]) -> Iterator[str]:
+    for line in batch:
+        if question := line.strip():
+            yield question
+
+
+db_option = click.option(
+    "--db",
+    "db",
+    metavar="PATH",
+    help="The SQLite archive. Default: $NEWSBOT_DB, else ./newsbot.db.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """newsbot: answer questions about a news archive by quoting the passages that answer them."""
+
+
+@main.command()
+@db_option
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+def index(db: str | None, sources: tuple[Path, ...]) -> None:
+    """Add new and changed articles from SOURCES (.txt, .jsonl, .jsonl.gz, or folders)."""
+    db_path = database_path(load_environment(), db)
+    show_bar = sys.stderr.isatty()
+    with click.progressbar(
+        length=1, label="Indexing", file=sys.stderr, hidden=not show_bar
+    ) as bar:
+
+        def progress(event: IndexProgress) -> None:
+            bar.length = event.files_total
+            bar.label = f"Indexing ({event.articles_read} articles)"
+            bar.update(1)
+
+        try:
+            report = index_sources(db_path, sources, progress)
+        except NewsbotError as error:
+            fail(str(error))
+    click.echo(report_text(report))
+    if report.failures:
+        indexed_any = report.added + report.updated + report.unchanged
+        sys.exit(EXIT_PARTIAL if indexed_any else EXIT_FAILURE)
+
+
+@main.command()
+@db_option
+@click.option("-k", "k", default=DEFAULT_K, show_default=True, help="Passages per question.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8"),
+    help="Answer every line of FILE as a question ('-' reads standard input).",
+)
+@click.argument("question", required=False)
+def ask(
+    db: str | None, k: int, as_json: bool, batch: IO[str] | None, question: str | None
+) -> None:
+    """Answer QUESTION (or every line of --batch FILE) from the archive."""
+    if k < 1:
+        raise click.UsageError("-k must be at least 1")
+    if batch is not None and question is None:
+        questions = questions_from(batch)
+    elif question is not None and batch is None:
+        questions = iter([question])
+    else:
+        raise click.UsageError("give either a QUESTION or --batch FILE")
+    archive = open_archive(database_path(load_environment(), db))
+    for text in questions:
+        answer = archive.ask(text, k)
+        if as_json:
+            click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
+        else:
+            click.echo(render_answer_text(answer, texts_for(detect_language(text))))
+        sys.stdout.flush()
+
+
+@main.command()
+@db_option
+def stats(db: str | None) -> None:
+    """What the archive holds: articles, passages, outlets, dates, last indexing."""
+    db_path = database_path(load_environment(), db)
+    click.echo(stats_text(open_archive(db_path).stats(), db_path))
+
+
+@main.command()
+@db_option
+def run(db: str | None) -> None:
+    """Run the Telegram bot (long polling)."""
+    try:
+        settings = BotSettings.from_env(load_environment(), db)
+    except ConfigError as error:
+        fail(str(error), EXIT_SETTINGS)
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    try:
+        run_polling(settings, open_archive(settings.db_path))
+    except NewsbotError as error:
+        fail(str(error))

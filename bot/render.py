@@ -1,0 +1,115 @@
+"""Answers -> Telegram HTML messages and plain text (pure).
+
+Every article string is escaped; messages are packed from whole blocks (one quoted passage with
+its source), never cut inside a tag, and each stays within Telegram's limits, measured as
+Telegram does: on the text after entity parsing, in UTF-16 code units.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.texts import Texts
+from index.models import Answer, Hit
+
+MESSAGE_LIMIT = 4096
+ENTITY_LIMIT = 100
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+_TAG = re.compile(r"<(/?)[a-z-]+[^>]*>")
+
+
+def format_published(published: str | None, copyright_year: int | None, texts: Texts) -> str:
+    """``31 Juli 2019, 08.09 WIB``; the date alone for dates; ``© 2019`` from a footer year."""
+    if published:
+        if len(published) == 10:
+            day = date.fromisoformat(published)
+            return f"{day.day} {texts.months[day.month - 1]} {day.year}"
+        moment = datetime.fromisoformat(published)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(JAKARTA)
+        separator = "." if texts.language == "id" else ":"
+        clock = f"{moment.hour:02d}{separator}{moment.minute:02d} WIB"
+        return f"{moment.day} {texts.months[moment.month - 1]} {moment.year}, {clock}"
+    return f"© {copyright_year}" if copyright_year else ""
+
+
+def source_line(hit: Hit, texts: Texts) -> str:
+    """Outlet, city and date, the ones known, joined by middle dots (plain text)."""
+    parts = [hit.outlet, hit.city, format_published(hit.published, hit.copyright_year, texts)]
+    return " · ".join(part for part in parts if part)
+
+
+def plain_length(message: str) -> int:
+    """Length of an HTML message as Telegram counts it: parsed text, UTF-16 code units."""
+    text = html.unescape(_TAG.sub("", message))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def entity_count(message: str) -> int:
+    return sum(1 for match in _TAG.finditer(message) if not match.group(1))
+
+
+def hit_block(hit: Hit, texts: Texts) -> str:
+    lines = [f"<blockquote>{html.escape(hit.text, quote=False)}</blockquote>"]
+    if hit.title:
+        lines.append(f"<b>{html.escape(hit.title, quote=False)}</b>")
+    if source := source_line(hit, texts):
+        lines.append(html.escape(source, quote=False))
+    if hit.url:
+        lines.append(f'<a href="{html.escape(hit.url)}">{html.escape(texts.read_more)}</a>')
+    return "\n".join(lines)
+
+
+def not_found_html(answer: Answer, texts: Texts) -> str:
+    lines = [html.escape(texts.not_found)]
+    if answer.terms:
+        terms = ", ".join(answer.terms)
+        lines.append(f"<i>{html.escape(texts.searched_for.format(terms=terms))}</i>")
+    return "\n".join(lines)
+
+
+def pack(blocks: list[str], separator: str = "\n\n") -> list[str]:
+    """Whole blocks packed into as few messages as fit Telegram's limits, order kept."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}{separator}{block}" if current else block
+        fits = plain_length(candidate) <= MESSAGE_LIMIT and entity_count(candidate) <= ENTITY_LIMIT
+        if current and not fits:
+            messages.append(current)
+            candidate = block
+        current = candidate
+    if current:
+        messages.append(current)
+    return messages
+
+
+def render_answer_html(answer: Answer, texts: Texts) -> list[str]:
+    """The answer as one or more Telegram HTML messages."""
+    if not answer.answered:
+        return [not_found_html(answer, texts)]
+    return pack([hit_block(hit, texts) for hit in answer.hits])
+
+
+def render_answer_text(answer: Answer, texts: Texts) -> str:
+    """The answer as a person reads it in a terminal."""
+    lines = [f"{texts.question_label}: {answer.question}", ""]
+    if not answer.answered:
+        lines.append(texts.not_found)
+        if answer.terms:
+            lines.append(texts.searched_for.format(terms=", ".join(answer.terms)))
+        return "\n".join(lines)
+    for hit in answer.hits:
+        heading = f"[{hit.rank}] {hit.title}" if hit.title else f"[{hit.rank}]"
+        lines.append(heading)
+        if source := source_line(hit, texts):
+            lines.append(f"    {source}")
+        lines.extend(f"    > {line}" if line else "    >" for line in hit.text.split("\n"))
+        if hit.url:
+            lines.append(f"    {hit.url}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,164 @@
+"""Every user-visible string of the bot and the command line's answers.
+
+Indonesian is the default; English is used for English speakers. Quotes stay in the language
+they were written in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INDONESIAN = "id"
+ENGLISH = "en"
+
+
+@dataclass(frozen=True)
+class Texts:
+    language: str
+    months: tuple[str, ...]
+    start: str
+    help_private: str
+    help_group: str
+    ask_usage: str
+    not_found: str
+    searched_for: str
+    read_more: str
+    question_label: str
+    reindex_not_admin: str
+    reindex_busy: str
+    reindex_no_sources: str
+    reindex_started: str
+    reindex_progress: str
+    reindex_done: str
+    reindex_failure_line: str
+    reindex_failed: str
+    sorry: str
+    command_help: str
+    command_ask: str
+    command_reindex: str
+
+
+INDONESIAN_TEXTS = Texts(
+    language=INDONESIAN,
+    months=(
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    start=(
+        "Halo! Saya menjawab pertanyaan dari arsip berita dengan mengutip bagian berita yang"
+        " menjawabnya, lengkap dengan sumber dan tanggalnya.\n\n"
+        "Kirim saja pertanyaan Anda, misalnya: <i>Berapa tarif bus listrik di Semarang?</i>"
+    ),
+    help_private=(
+        "Kirim pertanyaan sebagai pesan biasa. Saya mencarinya di arsip berita dan mengutip"
+        " bagian yang menjawab, dengan media, tanggal, dan tautannya. Jika arsip tidak memuat"
+        " jawabannya, saya akan bilang terus terang.\n\n"
+        "/help — bantuan ini"
+    ),
+    help_group=(
+        "Di grup, tanyakan dengan salah satu cara ini:\n"
+        "• <code>/ask@{bot} pertanyaan Anda</code>\n"
+        "• balas (reply) salah satu pesan saya\n"
+        "• sebut saya: <code>@{bot} pertanyaan Anda</code> (hanya jika admin grup mengizinkan"
+        " saya membaca pesan grup)"
+    ),
+    ask_usage="Tulis pertanyaan setelah perintahnya, misalnya: <code>/ask@{bot} {example}</code>",
+    not_found="Tidak ada berita di arsip yang menjawab pertanyaan itu.",
+    searched_for="Kata yang dicari: {terms}",
+    read_more="Baca berita",
+    question_label="Pertanyaan",
+    reindex_not_admin="Maaf, hanya admin bot yang boleh memperbarui indeks.",
+    reindex_busy="Pembaruan indeks sedang berjalan. Tunggu sampai selesai.",
+    reindex_no_sources="Belum ada sumber: isi NEWSBOT_SOURCES dengan berkas atau folder berita.",
+    reindex_started="Memperbarui indeks…",
+    reindex_progress="Memperbarui indeks… {read} artikel dibaca.",
+    reindex_done=(
+        "Indeks diperbarui: {added} baru, {updated} diubah, {unchanged} tetap, {failed} gagal."
+    ),
+    reindex_failure_line="• {where}: {reason}",
+    reindex_failed="Pembaruan indeks gagal: {reason}. Indeks lama tetap dipakai.",
+    sorry="Maaf, terjadi kesalahan. Silakan coba lagi sebentar lagi.",
+    command_help="Cara bertanya",
+    command_ask="Tanya arsip berita",
+    command_reindex="Perbarui indeks (admin)",
+)
+
+ENGLISH_TEXTS = Texts(
+    language=ENGLISH,
+    months=(
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    start=(
+        "Hello! I answer questions from a news archive by quoting the passages that answer"
+        " them, with their source and date.\n\n"
+        "Just send your question, for example: <i>How much does the Semarang electric bus"
+        " cost?</i>"
+    ),
+    help_private=(
+        "Send a question as a plain message. I search the news archive and quote the passages"
+        " that answer it, with outlet, date and link. When the archive has no answer, I say"
+        " so.\n\n"
+        "/help — this help"
+    ),
+    help_group=(
+        "In a group, ask in one of these ways:\n"
+        "• <code>/ask@{bot} your question</code>\n"
+        "• reply to one of my messages\n"
+        "• mention me: <code>@{bot} your question</code> (only when the group lets me read"
+        " group messages)"
+    ),
+    ask_usage=(
+        "Write the question after the command, for example: <code>/ask@{bot} {example}</code>"
+    ),
+    not_found="Nothing in the archive answers that question.",
+    searched_for="Searched for: {terms}",
+    read_more="Read the article",
+    question_label="Question",
+    reindex_not_admin="Sorry, only the bot's admins may update the index.",
+    reindex_busy="An index update is already running. Please wait for it to finish.",
+    reindex_no_sources="No sources yet: set NEWSBOT_SOURCES to news files or folders.",
+    reindex_started="Updating the index…",
+    reindex_progress="Updating the index… {read} articles read.",
+    reindex_done=(
+        "Index updated: {added} new, {updated} changed, {unchanged} unchanged, {failed} failed."
+    ),
+    reindex_failure_line="• {where}: {reason}",
+    reindex_failed="The index update failed: {reason}. The previous index is still serving.",
+    sorry="Sorry, something went wrong. Please try again in a moment.",
+    command_help="How to ask",
+    command_ask="Ask the news archive",
+    command_reindex="Update the index (admins)",
+)
+
+ASK_EXAMPLE = {
+    INDONESIAN: "berapa tarif bus listrik di Semarang?",
+    ENGLISH: "bus fare in Semarang?",
+}
+
+
+def texts_for(language: str | None) -> Texts:
+    """English texts for an English language code or question, Indonesian otherwise."""
+    if language and language.casefold().startswith(ENGLISH):
+        return ENGLISH_TEXTS
+    return INDONESIAN_TEXTS
