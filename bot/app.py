@@ -4,6 +4,7 @@ tests drive the same application against a fake Bot API server."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import (
     BotCommand,
