@@ -1,0 +1,69 @@
+"""Settings: parsing, one error listing every problem, and .env.example in sync."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.config import KEYS, BotSettings, ConfigError, database_path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456:ABC-def_ghi"
+
+
+def test_env_example_documents_every_key() -> None:
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    documented = re.findall(r"^([A-Z_]+)=", text, re.MULTILINE)
+    assert sorted(documented) == sorted(KEYS)
+
+
+def test_bot_settings_from_mapping() -> None:
+    settings = BotSettings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+            "NEWSBOT_DB": "archive.db",
+            "NEWSBOT_ADMIN_IDS": "42, 7,",
+            "NEWSBOT_SOURCES": "news, more/feed.jsonl.gz",
+        }
+    )
+    assert settings.token == TOKEN
+    assert settings.base_url == "http://127.0.0.1:8081/bot"
+    assert settings.db_path == Path("archive.db")
+    assert settings.admin_ids == frozenset({42, 7})
+    assert settings.sources == (Path("news"), Path("more/feed.jsonl.gz"))
+    assert TOKEN not in repr(settings)
+
+
+def test_defaults() -> None:
+    settings = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert settings.db_path == Path("newsbot.db")
+    assert settings.base_url is None
+    assert settings.admin_ids == frozenset()
+    assert settings.sources == ()
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        BotSettings.from_env({"TELEGRAM_BASE_URL": "127.0.0.1/bot", "NEWSBOT_ADMIN_IDS": "me,5"})
+    problems = caught.value.problems
+    assert len(problems) == 3
+    message = str(caught.value)
+    assert "TELEGRAM_BOT_TOKEN is not set" in message
+    assert "TELEGRAM_BASE_URL" in message
+    assert "'me' is not a Telegram user id" in message
+
+
+def test_malformed_token_is_reported_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        BotSettings.from_env({"TELEGRAM_BOT_TOKEN": "secret token"})
+    assert "does not look like a bot token" in str(caught.value)
+    assert "secret token" not in str(caught.value)
+
+
+def test_database_path_precedence() -> None:
+    assert database_path({}) == Path("newsbot.db")
+    assert database_path({"NEWSBOT_DB": "env.db"}) == Path("env.db")
+    assert database_path({"NEWSBOT_DB": "env.db"}, "option.db") == Path("option.db")
