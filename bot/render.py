@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.texts import Texts
 from index.models import Answer, Hit
+from index.split import PARAGRAPH_SEPARATOR
 
 MESSAGE_LIMIT = 4096
 ENTITY_LIMIT = 100
 JAKARTA = ZoneInfo("Asia/Jakarta")
+# Terminal answers wrap quotes at this width, indent included.
+TEXT_WIDTH = 96
+QUOTE = "    > "
 
 _TAG = re.compile(r"<(/?)[a-z-]+[^>]*>")
 
@@ -108,7 +113,13 @@ def render_answer_text(answer: Answer, texts: Texts) -> str:
         lines.append(heading)
         if source := source_line(hit, texts):
             lines.append(f"    {source}")
-        lines.extend(f"    > {line}" if line else "    >" for line in hit.text.split("\n"))
+        quoted = (
+            "\n".join(
+                textwrap.wrap(paragraph, TEXT_WIDTH, initial_indent=QUOTE, subsequent_indent=QUOTE)
+            )
+            for paragraph in hit.text.split(PARAGRAPH_SEPARATOR)
+        )
+        lines.append(f"\n{QUOTE.rstrip()}\n".join(quoted))
         if hit.url:
             lines.append(f"    {hit.url}")
         lines.append("")

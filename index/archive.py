@@ -48,7 +48,7 @@ class Archive:
         return Answer(
             question=question,
             hits=tuple(hits_for(self._db(), scored)),
-            terms=tuple(engine.known_terms(dict.fromkeys(terms))),
+            terms=tuple(dict.fromkeys(terms)),
         )
 
     def stats(self) -> ArchiveStats:

@@ -91,9 +91,6 @@ class BM25Index:
     def __len__(self) -> int:
         return len(self._row_ids)
 
-    def known_terms(self, terms: Iterable[str]) -> list[str]:
-        return [term for term in terms if term in self._vocabulary]
-
     def search(self, terms: Sequence[str], k: int) -> list[ScoredPassage]:
         """The ``k`` best passages for the question's terms, best first, ties by row id."""
         if k <= 0 or not len(self):

@@ -75,7 +75,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
-    """The hits for one question; ``answered`` is false when nothing can be quoted."""
+    """The hits for one question and the terms searched; ``answered`` is false without hits."""
 
     question: str
     hits: tuple[Hit, ...]
