@@ -26,7 +26,8 @@ _COPYRIGHT = re.compile(r"(?P<holder>.*?)\s*(?P<year>(?:19|20)\d\d)\b", re.DOTAL
 _DATELINE = re.compile(
     r"(?P<city>[A-Z][^\s()]*(?:,?\s[A-Z][^\s()]*)*)\s*\((?P<agency>[^()\n]{2,40})\)\s*[-–—]+\s*"
 )
-_BARE_AGENCY = re.compile(r"(?P<agency>[A-Z]{3,})\s*[-–—]+\s*")
+# ANTARA's video and photo items open with the agency alone.
+_BARE_AGENCY = re.compile(r"(?P<agency>ANTARA)\s*[-–—]+\s*")
 _GLUE = re.compile(r"(?<=[a-z0-9.,;:!?”\"')])(?=[A-Z][a-z])")
 _BACA_JUGA = re.compile(r"\s*Baca juga\s*:", re.IGNORECASE)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -90,15 +91,23 @@ def split_dateline(paragraph: str) -> Dateline:
     """
     if bare := _BARE_AGENCY.match(paragraph):
         return Dateline(city=None, agency=bare.group("agency"), rest=paragraph[bare.end() :])
-    match = _DATELINE.search(paragraph, 0, _DATELINE_MAX_OFFSET + 80)
-    if match is None or match.start() > _DATELINE_MAX_OFFSET:
-        return Dateline(city=None, agency=None, rest=paragraph)
-    city = match.group("city")
-    if glued := list(_GLUE.finditer(city)):
-        city = city[glued[-1].start() :]
-    return Dateline(
-        city=city.strip(" ,"), agency=match.group("agency").strip(), rest=paragraph[match.end() :]
-    )
+    for match in _DATELINE.finditer(paragraph, 0, _DATELINE_MAX_OFFSET + 80):
+        if match.start() > _DATELINE_MAX_OFFSET:
+            break
+        city = match.group("city")
+        glued = list(_GLUE.finditer(city))
+        # A dateline opens the paragraph or is glued to the teaser before it; "Badan Pusat
+        # Statistik (BPS) - " after a space is a sentence, not a dateline.
+        if match.start() > 0 and paragraph[match.start() - 1].isspace() and not glued:
+            continue
+        if glued:
+            city = city[glued[-1].start() :]
+        return Dateline(
+            city=city.strip(" ,"),
+            agency=match.group("agency").strip(),
+            rest=paragraph[match.end() :],
+        )
+    return Dateline(city=None, agency=None, rest=paragraph)
 
 
 def drop_cross_links(paragraph: str) -> str:

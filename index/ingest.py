@@ -32,7 +32,6 @@ PIPELINE_VERSION = "1"
 _BATCH = 200
 
 
-
 @dataclass(frozen=True)
 class IndexProgress:
     files_done: int
