@@ -19,6 +19,9 @@ from index.split import PARAGRAPH_SEPARATOR
 
 MESSAGE_LIMIT = 4096
 ENTITY_LIMIT = 100
+# Passages are at most 800 characters; these bounds keep any block within one message anyway.
+MAX_QUOTE_CHARS = 3000
+MAX_TITLE_CHARS = 300
 JAKARTA = ZoneInfo("Asia/Jakarta")
 # Terminal answers wrap quotes at this width, indent included.
 TEXT_WIDTH = 96
@@ -58,10 +61,20 @@ def entity_count(message: str) -> int:
     return sum(1 for match in _TAG.finditer(message) if not match.group(1))
 
 
+def shorten(text: str, limit: int) -> str:
+    """The text, or its first words up to ``limit`` characters and an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
 def hit_block(hit: Hit, texts: Texts) -> str:
-    lines = [f"<blockquote>{html.escape(hit.text, quote=False)}</blockquote>"]
+    """One quoted passage and its source; short enough to fit a message on its own."""
+    quote = shorten(hit.text, MAX_QUOTE_CHARS)
+    lines = [f"<blockquote>{html.escape(quote, quote=False)}</blockquote>"]
     if hit.title:
-        lines.append(f"<b>{html.escape(hit.title, quote=False)}</b>")
+        lines.append(f"<b>{html.escape(shorten(hit.title, MAX_TITLE_CHARS), quote=False)}</b>")
     if source := source_line(hit, texts):
         lines.append(html.escape(source, quote=False))
     if hit.url:

@@ -1,0 +1,133 @@
+"""Rendering answers: escaped, valid Telegram HTML, within Telegram's limits (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.render import (
+    MESSAGE_LIMIT,
+    format_published,
+    pack,
+    plain_length,
+    render_answer_html,
+    render_answer_text,
+    source_line,
+)
+from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
+from index.models import Answer, Hit
+from tests.fakebot.entities import check_entity_count, clean_and_trim, parse_html, utf16_len
+
+BASE_HIT = Hit(
+    rank=1,
+    score=1.0,
+    passage_id="a#1",
+    text="Harga cabai naik.",
+    article_id="a",
+    title="Judul",
+    outlet="ANTARA",
+    url="https://example.com/a?x=1&y=2",
+    published="2023-12-05T08:09:00+07:00",
+    city="Jakarta",
+)
+
+
+def hit(rank: int = 1, text: str = "Harga cabai naik.", **fields: Any) -> Hit:
+    return replace(BASE_HIT, rank=rank, passage_id=f"a#{rank}", text=text, **fields)
+
+
+def assert_telegram_accepts(message: str) -> None:
+    parsed = clean_and_trim(parse_html(message))
+    assert 1 <= utf16_len(parsed.text) <= MESSAGE_LIMIT
+    check_entity_count(parsed.entities)
+
+
+def test_dates_in_jakarta_time_both_languages() -> None:
+    utc = "2023-12-05T01:09:00+00:00"
+    assert format_published(utc, None, INDONESIAN_TEXTS) == "5 Desember 2023, 08.09 WIB"
+    assert format_published(utc, None, ENGLISH_TEXTS) == "5 December 2023, 08:09 WIB"
+    assert format_published("2016-09-04", None, INDONESIAN_TEXTS) == "4 September 2016"
+    assert format_published(None, 2019, INDONESIAN_TEXTS) == "© 2019"
+    assert format_published(None, None, INDONESIAN_TEXTS) == ""
+
+
+def test_source_line_leaves_out_missing_fields() -> None:
+    assert source_line(hit(city=None, published=None), INDONESIAN_TEXTS) == "ANTARA"
+    full = source_line(hit(), INDONESIAN_TEXTS)
+    assert full == "ANTARA · Jakarta · 5 Desember 2023, 08.09 WIB"
+    assert "None" not in source_line(hit(outlet=None, city=None), INDONESIAN_TEXTS)
+
+
+def test_answer_html_quotes_and_escapes() -> None:
+    answer = Answer("q", (hit(text="a < b & <i>c</i>", title="T&T <x>"),))
+    [message] = render_answer_html(answer, INDONESIAN_TEXTS)
+    assert message.startswith("<blockquote>a &lt; b &amp; &lt;i&gt;c&lt;/i&gt;</blockquote>")
+    assert "<b>T&amp;T &lt;x&gt;</b>" in message
+    assert '<a href="https://example.com/a?x=1&amp;y=2">Baca berita</a>' in message
+    assert_telegram_accepts(message)
+    assert "a < b & <i>c</i>" in parse_html(message).text
+
+
+def test_not_found_names_the_terms() -> None:
+    [message] = render_answer_html(Answer("q", (), ("kopi", "<x>")), INDONESIAN_TEXTS)
+    assert INDONESIAN_TEXTS.not_found in message
+    assert "kopi, &lt;x&gt;" in message
+    assert_telegram_accepts(message)
+
+
+def test_plain_text_answer() -> None:
+    text = render_answer_text(Answer("q", (hit(), hit(2, url=None, title=None))), INDONESIAN_TEXTS)
+    assert "[1] Judul" in text
+    assert "    > Harga cabai naik." in text
+    assert "https://example.com/a?x=1&y=2" in text
+    assert "[2]\n" in text
+
+
+def test_pack_splits_on_block_boundaries_only() -> None:
+    blocks = [f"<blockquote>{'x' * 3000}</blockquote>" for _ in range(3)]
+    messages = pack(blocks)
+    assert messages == blocks
+    small = pack(["<b>a</b>", "<b>b</b>"])
+    assert small == ["<b>a</b>\n\n<b>b</b>"]
+
+
+def test_plain_length_counts_utf16_after_parsing() -> None:
+    assert plain_length("<b>😀</b> &amp;") == 4
+
+
+article_text = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=1200
+).filter(lambda text: text.strip() != "")
+html_like = st.sampled_from(["<b>", "</i>", "<script>", "&amp;", "&", "<", ">", "\u202e", "😀"])
+mixed_text = st.lists(st.one_of(article_text, html_like), min_size=1, max_size=8).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(mixed_text, min_size=1, max_size=6),
+    title=st.one_of(st.none(), mixed_text),
+    url=st.one_of(st.none(), st.just("https://example.com/?a=1&b=<2>")),
+)
+def test_rendered_html_is_always_accepted(
+    texts: list[str], title: str | None, url: str | None
+) -> None:
+    hits = tuple(
+        hit(rank, text=text, title=title, url=url) for rank, text in enumerate(texts, start=1)
+    )
+    messages = render_answer_html(Answer("q", hits), INDONESIAN_TEXTS)
+    for message in messages:
+        assert_telegram_accepts(message)
+    shown = "".join(parse_html(message).text for message in messages)
+    for text in texts:
+        assert text.strip() in shown
+
+
+@settings(max_examples=30, deadline=None)
+@given(size=st.integers(min_value=4000, max_value=10_000))
+def test_a_paragraph_longer_than_a_message_still_renders(size: int) -> None:
+    messages = render_answer_html(Answer("q", (hit(text="kata " * (size // 5)),)), ENGLISH_TEXTS)
+    for message in messages:
+        assert_telegram_accepts(message)
