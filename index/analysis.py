@@ -17,6 +17,10 @@ from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFacto
 INDONESIAN = "id"
 ENGLISH = "en"
 
+# Zero-width spaces and joiners, word joiner, byte order mark, soft hyphen, direction marks.
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x200E, 0x200F, *range(0x202A, 0x202F)]
+)
 _TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*")
 _ALPHABETIC = re.compile(r"[a-z]+")
 
@@ -60,9 +64,8 @@ _STEMMER = StemmerFactory().create_stemmer()
 
 
 def normalize(text: str) -> str:
-    """NFKC, casefolded, with zero-width characters removed."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return folded.replace("\u200b", "").replace("\u200c", "").replace("\u200d", "")
+    """NFKC, casefolded, with invisible characters that would split a word removed."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
 
 
 def words(text: str) -> list[str]:

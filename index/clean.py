@@ -28,7 +28,11 @@ _DATELINE = re.compile(
 )
 # ANTARA's video and photo items open with the agency alone.
 _BARE_AGENCY = re.compile(r"(?P<agency>ANTARA)\s*[-–—]+\s*")
-_GLUE = re.compile(r"(?<=[a-z0-9.,;:!?”\"')])(?=[A-Z][a-z])")
+# Where a teaser's last word runs into the city: "dikontrolJakarta", "WIBJakarta".
+_GLUE = re.compile(r"(?<=[A-Za-z0-9.,;:!?”\"')])(?=[A-Z][a-z])")
+# Agencies whose dateline may follow a teaser after a space; any other "Name (ABBR) - " after a
+# space is read as part of a sentence.
+_NEWS_AGENCIES = frozenset({"antara", "antara news", "reuters", "afp", "ap", "xinhua", "bernama"})
 _BACA_JUGA = re.compile(r"\s*Baca juga\s*:", re.IGNORECASE)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SPACES = re.compile(r"\s+")
@@ -96,17 +100,15 @@ def split_dateline(paragraph: str) -> Dateline:
             break
         city = match.group("city")
         glued = list(_GLUE.finditer(city))
+        agency = match.group("agency").strip()
         # A dateline opens the paragraph or is glued to the teaser before it; "Badan Pusat
         # Statistik (BPS) - " after a space is a sentence, not a dateline.
-        if match.start() > 0 and paragraph[match.start() - 1].isspace() and not glued:
+        after_space = match.start() > 0 and paragraph[match.start() - 1].isspace()
+        if after_space and not glued and agency.casefold() not in _NEWS_AGENCIES:
             continue
         if glued:
             city = city[glued[-1].start() :]
-        return Dateline(
-            city=city.strip(" ,"),
-            agency=match.group("agency").strip(),
-            rest=paragraph[match.end() :],
-        )
+        return Dateline(city=city.strip(" ,"), agency=agency, rest=paragraph[match.end() :])
     return Dateline(city=None, agency=None, rest=paragraph)
 
 

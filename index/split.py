@@ -24,14 +24,16 @@ ABBREVIATIONS = frozenset(
     "sept okt oct nov des dec".split()
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[”\"’')\]]*(?=\s+[“\"‘'(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[”\"’')\]]*$")
+_WORD_BEFORE = re.compile(r"([\w.]{1,12})[.!?…]*[”\"’')\]]*$")
+# The longest abbreviation plus its trailing marks; looking further back is wasted work.
+_LOOKBEHIND_CHARS = 24
 
 
 def _ends_sentence(text: str, end: int) -> bool:
     """False for ``dr.``, ``No.``, initials such as ``B.``; true for other sentence marks."""
     if text[end - 1] != "." and "." not in text[max(0, end - 3) : end]:
         return True
-    match = _WORD_BEFORE.search(text, 0, end)
+    match = _WORD_BEFORE.search(text, max(0, end - _LOOKBEHIND_CHARS), end)
     if match is None:
         return True
     word = match.group(1).rstrip(".").casefold()
@@ -98,7 +100,7 @@ def split_passages(
     """Passages in reading order; ids are ``<article_id>#<ordinal>``, counted from 1."""
     texts: list[str] = []
     current = ""
-    for paragraph in paragraphs:
+    for paragraph in filter(None, (text.strip() for text in paragraphs)):
         for block in paragraph_blocks(paragraph, limit):
             candidate = f"{current}{PARAGRAPH_SEPARATOR}{block}" if current else block
             if current and len(candidate) > target:

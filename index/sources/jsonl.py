@@ -4,21 +4,20 @@ published, body), the format of the shared news corpora."""
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO, cast
 
 from index.models import Failure, RawArticle
 
 
-def _open_text(path: Path) -> IO[str]:
+def _open_binary(path: Path) -> BinaryIO:
     if path.name.casefold().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return cast(BinaryIO, gzip.open(path, "rb"))
+    return path.open("rb")
 
 
 def _optional_text(record: dict[str, Any], key: str) -> str | None:
@@ -73,15 +72,24 @@ def read_jsonl(path: Path) -> Iterator[RawArticle | Failure]:
     origin = str(path.resolve())
     line_number = 0
     try:
-        with _open_text(path) as lines:
-            for line_number, line in enumerate(lines, start=1):
+        with _open_binary(path) as lines:
+            # Lines are decoded one by one, so one badly encoded line costs only itself.
+            for line_number, raw_line in enumerate(lines, start=1):
+                try:
+                    line = raw_line.decode("utf-8-sig" if line_number == 1 else "utf-8")
+                except UnicodeDecodeError as error:
+                    yield Failure(
+                        f"{path}:{line_number}",
+                        f"not UTF-8 (byte {error.start}); save the file as UTF-8",
+                    )
+                    continue
                 if not line.strip():
                     continue
                 try:
                     yield parse_record(line, origin)
                 except ValueError as error:
                     yield Failure(f"{path}:{line_number}", str(error))
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
         yield Failure(
             f"{path}:{line_number + 1}",

@@ -1,0 +1,220 @@
+"""Tests of index.engine: BM25Index against rank-bm25 with Lucene's IDF, and its edge cases."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rank_bm25 import BM25Okapi
+
+from index.engine import BM25Index, BM25Parameters
+from index.models import ScoredPassage
+
+K1 = 1.2
+B = 0.75
+REL_TOL = 1e-9
+
+
+class LuceneBM25(BM25Okapi):  # type: ignore[misc]
+    """rank-bm25's Okapi BM25 with Lucene's never-negative IDF for every term."""
+
+    def __init__(self, corpus: Sequence[Sequence[str]]) -> None:
+        super().__init__([list(document) for document in corpus], k1=K1, b=B)
+
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+
+
+def oracle_scores(
+    corpus: Sequence[Sequence[str]], row_ids: Sequence[int], query: Sequence[str]
+) -> dict[int, float]:
+    """Row id -> rank-bm25 score, for the passages scoring above zero."""
+    scores = LuceneBM25(corpus).get_scores(list(query))
+    return {
+        row_id: float(score) for row_id, score in zip(row_ids, scores, strict=True) if score > 0
+    }
+
+
+def build(corpus: Sequence[Sequence[str]], row_ids: Sequence[int]) -> BM25Index:
+    return BM25Index.build(zip(row_ids, corpus, strict=True))
+
+
+def assert_ranked(results: Sequence[ScoredPassage]) -> None:
+    """Best first, ties by row id; plain Python numbers."""
+    for result in results:
+        assert type(result.score) is float
+        assert type(result.row_id) is int
+    keys = [(-result.score, result.row_id) for result in results]
+    assert keys == sorted(keys)
+    assert len({result.row_id for result in results}) == len(results)
+
+
+# --- the differential test ------------------------------------------------------------------
+
+# "umum" and "berita" come up often, so they land in most documents (low or tiny IDF).
+token = st.one_of(
+    st.just("umum"),
+    st.just("umum"),
+    st.just("berita"),
+    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
+)
+document = st.lists(token, max_size=30)
+
+
+def with_a_token(documents: list[list[str]], at: int, extra: str) -> list[list[str]]:
+    """rank-bm25 divides by the average length, so the corpus holds at least one token."""
+    documents[at % len(documents)].append(extra)
+    return documents
+
+
+corpus_strategy = st.builds(
+    with_a_token,
+    st.lists(document, min_size=1, max_size=40),
+    st.integers(min_value=0, max_value=39),
+    token,
+)
+query_strategy = st.lists(st.one_of(token, st.sampled_from(["tidak-ada", "zzz"])), max_size=8)
+
+
+def row_ids_for(size: int) -> st.SearchStrategy[list[int]]:
+    return st.lists(
+        st.integers(min_value=1, max_value=2**40), min_size=size, max_size=size, unique=True
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpus=corpus_strategy, query=query_strategy, data=st.data())
+def test_search_matches_rank_bm25_with_lucene_idf(
+    corpus: list[list[str]], query: list[str], data: st.DataObject
+) -> None:
+    row_ids = data.draw(row_ids_for(len(corpus)), label="row_ids")
+    expected = oracle_scores(corpus, row_ids, query)
+    results = build(corpus, row_ids).search(query, k=len(corpus))
+    assert {result.row_id for result in results} == set(expected)
+    for result in results:
+        assert math.isclose(result.score, expected[result.row_id], rel_tol=REL_TOL)
+    assert_ranked(results)
+    # The order agrees with the oracle wherever the oracle's scores are not a tie.
+    for better, worse in itertools.pairwise(results):
+        assert expected[better.row_id] >= expected[worse.row_id] * (1 - REL_TOL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(corpus=corpus_strategy, query=query_strategy, data=st.data())
+def test_search_returns_the_true_top_k(
+    corpus: list[list[str]], query: list[str], data: st.DataObject
+) -> None:
+    row_ids = data.draw(row_ids_for(len(corpus)), label="row_ids")
+    k = data.draw(st.integers(min_value=1, max_value=len(corpus)), label="k")
+    index = build(corpus, row_ids)
+    everything = index.search(query, k=len(corpus))
+    top = index.search(query, k=k)
+    assert top == everything[:k]
+    expected = oracle_scores(corpus, row_ids, query)
+    chosen = {result.row_id for result in top}
+    for result in top:
+        for row_id, score in expected.items():
+            if row_id not in chosen:
+                assert expected[result.row_id] >= score * (1 - REL_TOL)
+
+
+@settings(max_examples=100, deadline=None)
+@given(corpus=corpus_strategy, query=query_strategy, data=st.data())
+def test_search_is_deterministic_and_k_beyond_the_corpus_is_harmless(
+    corpus: list[list[str]], query: list[str], data: st.DataObject
+) -> None:
+    row_ids = data.draw(row_ids_for(len(corpus)), label="row_ids")
+    index = build(corpus, row_ids)
+    results = index.search(query, k=len(corpus))
+    assert index.search(query, k=len(corpus) + 100) == results
+    assert build(corpus, row_ids).search(query, k=len(corpus)) == results
+    reordered = {r.row_id: r.score for r in index.search(list(reversed(query)), k=len(corpus))}
+    assert reordered == pytest.approx({r.row_id: r.score for r in results}, rel=REL_TOL)
+
+
+# --- edge cases -----------------------------------------------------------------------------
+
+
+def test_default_parameters_are_lucene_defaults() -> None:
+    assert BM25Parameters() == BM25Parameters(k1=K1, b=B)
+
+
+def test_hand_computed_scores() -> None:
+    corpus = [["banjir", "jakarta", "banjir"], ["gempa", "bali"], ["banjir", "bekasi"]]
+    index = build(corpus, [10, 20, 30])
+    average = 7 / 3
+    idf = math.log(1 + (3 - 2 + 0.5) / (2 + 0.5))
+
+    def term(tf: int, length: int) -> float:
+        return idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+
+    results = index.search(["banjir"], k=10)
+    assert [result.row_id for result in results] == [10, 30]
+    assert results[0].score == pytest.approx(term(2, 3), rel=REL_TOL)
+    assert results[1].score == pytest.approx(term(1, 2), rel=REL_TOL)
+    # A repeated query term counts once per occurrence.
+    doubled = index.search(["banjir", "banjir"], k=10)
+    assert [result.score for result in doubled] == pytest.approx(
+        [2 * result.score for result in results], rel=REL_TOL
+    )
+
+
+def test_ties_are_broken_by_row_id() -> None:
+    corpus = [["sama", "kata"]] * 5
+    results = build(corpus, [50, 7, 31, 2, 19]).search(["sama"], k=10)
+    assert [result.row_id for result in results] == [2, 7, 19, 31, 50]
+    assert len({result.score for result in results}) == 1
+    assert [result.row_id for result in build(corpus, [50, 7, 31, 2, 19]).search(["sama"], 3)] == [
+        2,
+        7,
+        19,
+    ]
+
+
+def test_term_in_every_document_still_scores() -> None:
+    results = build([["umum"], ["umum", "x"]], [1, 2]).search(["umum"], k=5)
+    assert [result.row_id for result in results] == [1, 2]
+    assert all(result.score > 0 for result in results)
+
+
+def test_empty_index() -> None:
+    index = BM25Index.build([])
+    assert len(index) == 0
+    assert index.search(["banjir"], k=5) == []
+    assert index.search([], k=5) == []
+
+
+@pytest.mark.parametrize("k", [0, -1, -100])
+def test_k_not_positive(k: int) -> None:
+    assert build([["banjir", "jakarta"]], [1]).search(["banjir"], k=k) == []
+
+
+@pytest.mark.parametrize("query", [[], ["tidak-ada"], ["zzz", "tidak-ada", "zzz"]])
+def test_query_of_unknown_terms(query: list[str]) -> None:
+    index = build([["banjir", "jakarta"], ["gempa"]], [1, 2])
+    assert index.search(query, k=5) == []
+
+
+def test_index_of_empty_passages() -> None:
+    index = build([[], []], [1, 2])
+    assert len(index) == 2
+    assert index.search(["banjir"], k=5) == []
+
+
+def test_scores_are_plain_floats() -> None:
+    results = build([["banjir", "jakarta"], ["banjir"]], [1, 2]).search(["banjir"], k=1)
+    assert len(results) == 1
+    assert type(results[0].score) is float
+    assert type(results[0].row_id) is int
+
+
+def test_parameters_change_scores() -> None:
+    corpus = [["banjir", "banjir", "x", "y"], ["banjir"]]
+    default = build(corpus, [1, 2]).search(["banjir"], k=2)
+    flat = BM25Index.build(zip([1, 2], corpus, strict=True), BM25Parameters(k1=K1, b=0.0))
+    assert flat.search(["banjir"], k=2) != default
