@@ -53,7 +53,7 @@ async def announce_commands(application: BotApplication) -> None:
     logger.info(
         "started as @%s; sees plain @mentions in groups: %s",
         bot.username,
-        "yes" if (await bot.get_me()).can_read_all_group_messages else "no (privacy mode on)",
+        "yes" if bot.can_read_all_group_messages else "no (privacy mode on)",
     )
 
 
