@@ -128,7 +128,10 @@ def index(db: str | None, sources: tuple[Path, ...]) -> None:
         def progress(event: IndexProgress) -> None:
             bar.length = event.files_total
             bar.label = f"Indexing ({event.articles_read} articles)"
-            bar.update(1)
+            if event.files_done > bar.pos:
+                bar.update(event.files_done - bar.pos)
+            else:
+                bar.render_progress()
 
         try:
             report = index_sources(db_path, sources, progress)

@@ -30,6 +30,7 @@ from index.store import (
 # next run rewrites articles stored the old way.
 PIPELINE_VERSION = "1"
 _BATCH = 200
+_PROGRESS_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,11 @@ def _read_with_progress(
     articles_read = 0
     for done, (path, root) in enumerate(files, start=1):
         for item in read_file(path, root):
-            articles_read += isinstance(item, RawArticle)
+            if isinstance(item, RawArticle):
+                articles_read += 1
+                # One JSONL file can hold thousands of articles: report inside it too.
+                if progress is not None and articles_read % _PROGRESS_EVERY == 0:
+                    progress(IndexProgress(done - 1, len(files), articles_read))
             yield item
         if progress is not None:
             progress(IndexProgress(done, len(files), articles_read))
