@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.texts import Texts
 from index.models import Answer, Hit
-from index.split import PARAGRAPH_SEPARATOR
+from index.split import PARAGRAPH_SEPARATOR, greedy_join
 
 MESSAGE_LIMIT = 4096
 ENTITY_LIMIT = 100
@@ -90,20 +90,13 @@ def not_found_html(answer: Answer, texts: Texts) -> str:
     return "\n".join(lines)
 
 
-def pack(blocks: list[str], separator: str = "\n\n") -> list[str]:
+def fits_one_message(message: str) -> bool:
+    return plain_length(message) <= MESSAGE_LIMIT and entity_count(message) <= ENTITY_LIMIT
+
+
+def pack(blocks: list[str]) -> list[str]:
     """Whole blocks packed into as few messages as fit Telegram's limits, order kept."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        candidate = f"{current}{separator}{block}" if current else block
-        fits = plain_length(candidate) <= MESSAGE_LIMIT and entity_count(candidate) <= ENTITY_LIMIT
-        if current and not fits:
-            messages.append(current)
-            candidate = block
-        current = candidate
-    if current:
-        messages.append(current)
-    return messages
+    return list(greedy_join(blocks, "\n\n", fits_one_message))
 
 
 def render_answer_html(answer: Answer, texts: Texts) -> list[str]:

@@ -8,7 +8,7 @@ ever longer than ``MAX_PASSAGE_CHARS``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from index.models import Passage
 
@@ -54,24 +54,31 @@ def split_sentences(paragraph: str) -> list[str]:
     return sentences
 
 
-def _cut_words(sentence: str, limit: int) -> Iterator[str]:
-    """A sentence over the limit, cut between words (only for run-on text without stops)."""
-    piece = ""
-    for whole_word in sentence.split(" "):
-        word = whole_word
-        while len(word) > limit:
-            if piece:
-                yield piece
-                piece = ""
-            yield word[:limit]
-            word = word[limit:]
-        candidate = f"{piece} {word}" if piece else word
-        if len(candidate) > limit:
-            yield piece
-            candidate = word
-        piece = candidate
-    if piece:
-        yield piece
+def greedy_join(
+    pieces: Iterable[str], separator: str, fits: Callable[[str], bool]
+) -> Iterator[str]:
+    """Consecutive pieces joined while the join still ``fits``; a piece is never cut, and one
+    that does not fit alone is yielded alone."""
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if current and not fits(candidate):
+            yield current
+            candidate = piece
+        current = candidate
+    if current:
+        yield current
+
+
+def _within(limit: int) -> Callable[[str], bool]:
+    return lambda text: len(text) <= limit
+
+
+def _word_chunks(sentence: str, limit: int) -> Iterator[str]:
+    """Words, a word over the limit cut into pieces (only run-on text without stops has one)."""
+    for word in sentence.split(" "):
+        for start in range(0, len(word), limit):
+            yield word[start : start + limit]
 
 
 def paragraph_blocks(paragraph: str, limit: int = MAX_PASSAGE_CHARS) -> Iterator[str]:
@@ -79,16 +86,16 @@ def paragraph_blocks(paragraph: str, limit: int = MAX_PASSAGE_CHARS) -> Iterator
     if len(paragraph) <= limit:
         yield paragraph
         return
-    block = ""
-    for sentence in split_sentences(paragraph):
-        for piece in [sentence] if len(sentence) <= limit else _cut_words(sentence, limit):
-            candidate = f"{block} {piece}" if block else piece
-            if len(candidate) > limit:
-                yield block
-                candidate = piece
-            block = candidate
-    if block:
-        yield block
+    pieces = (
+        piece
+        for sentence in split_sentences(paragraph)
+        for piece in (
+            [sentence]
+            if len(sentence) <= limit
+            else greedy_join(_word_chunks(sentence, limit), " ", _within(limit))
+        )
+    )
+    yield from greedy_join(pieces, " ", _within(limit))
 
 
 def split_passages(
@@ -98,17 +105,12 @@ def split_passages(
     limit: int = MAX_PASSAGE_CHARS,
 ) -> list[Passage]:
     """Passages in reading order; ids are ``<article_id>#<ordinal>``, counted from 1."""
-    texts: list[str] = []
-    current = ""
-    for paragraph in filter(None, (text.strip() for text in paragraphs)):
-        for block in paragraph_blocks(paragraph, limit):
-            candidate = f"{current}{PARAGRAPH_SEPARATOR}{block}" if current else block
-            if current and len(candidate) > target:
-                texts.append(current)
-                candidate = block
-            current = candidate
-    if current:
-        texts.append(current)
+    blocks = (
+        block
+        for paragraph in filter(None, (text.strip() for text in paragraphs))
+        for block in paragraph_blocks(paragraph, limit)
+    )
+    texts = greedy_join(blocks, PARAGRAPH_SEPARATOR, _within(target))
     return [
         Passage(passage_id=f"{article_id}#{n}", article_id=article_id, ordinal=n, text=text)
         for n, text in enumerate(texts, start=1)
