@@ -34,7 +34,11 @@ class Archive:
         return db
 
     def _load_engine(self) -> BM25Index:
-        return BM25Index.build(passage_terms(open_for_reading(self.path)))
+        db = open_for_reading(self.path)
+        try:
+            return BM25Index.build(passage_terms(db))
+        finally:
+            db.close()
 
     def reload(self) -> None:
         """Rebuild the index from what the database holds now, then swap it in."""

@@ -17,8 +17,14 @@ class DatabaseMissingError(NewsbotError):
         self.path = path
 
 
-class SourceError(NewsbotError):
-    """An input file or record cannot be read; indexing reports it and goes on."""
+class DatabaseWriteError(NewsbotError):
+    """The archive cannot be created or written."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"Cannot write the archive at {path} ({detail}). Check that the folder exists and"
+            " is writable, or give another path with --db."
+        )
 
 
 class ReindexBusyError(NewsbotError):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from index.errors import DatabaseMissingError
+from index.errors import DatabaseMissingError, DatabaseWriteError
 from index.models import ArchiveStats, Article, Hit, Passage, ScoredPassage
 from index.schema import MIGRATIONS, migrate, schema_version
 
@@ -41,8 +41,8 @@ def open_for_writing(path: Path) -> sqlite_utils.Database:
         db = sqlite_utils.Database(path)
         db.enable_wal()
         migrate(db)
-    except sqlite3.DatabaseError as error:
-        raise DatabaseMissingError(str(path), str(error)) from None
+    except sqlite3.Error as error:
+        raise DatabaseWriteError(str(path), str(error)) from None
     return db
 
 

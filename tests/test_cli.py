@@ -265,3 +265,10 @@ def test_acceptance_seed_question(runner: CliRunner, tmp_path: Path) -> None:
     assert len({*txt_ids}) == 51
     assert texts
     assert not [text for text in texts if "Baca juga:" in text or "Pewarta:" in text]
+
+
+def test_unwritable_database_path_is_reported(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["index", "--db", str(tmp_path), str(SAMPLE)])
+    assert result.exit_code == 1
+    assert f"Cannot write the archive at {tmp_path}" in result.output
+    assert "Traceback" not in result.output
