@@ -18,7 +18,7 @@ import click
 from dotenv import dotenv_values
 
 from bot.app import run_polling
-from bot.config import BotSettings, ConfigError, database_path
+from bot.config import BotSettings, ConfigError, database_path, read_options
 from bot.render import render_answer_text
 from bot.texts import texts_for
 from index.analysis import detect_language
@@ -69,6 +69,7 @@ def report_text(report: IndexReport) -> str:
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged},"
         f" failed {report.failed}"
     ]
+    lines.extend(f"warning: {notice.where}: {notice.message}" for notice in report.notices)
     lines.extend(f"failed: {failure.where}: {failure.reason}" for failure in report.failures)
     return "\n".join(lines)
 
@@ -119,7 +120,12 @@ def main() -> None:
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 def index(db: str | None, sources: tuple[Path, ...]) -> None:
     """Add new and changed articles from SOURCES (.txt, .jsonl, .jsonl.gz, or folders)."""
-    db_path = database_path(load_environment(), db)
+    environment = load_environment()
+    try:
+        options = read_options(environment)
+    except ConfigError as error:
+        fail(str(error), EXIT_SETTINGS)
+    db_path = database_path(environment, db)
     show_bar = sys.stderr.isatty()
     with click.progressbar(
         length=1, label="Indexing", file=sys.stderr, hidden=not show_bar
@@ -134,7 +140,7 @@ def index(db: str | None, sources: tuple[Path, ...]) -> None:
                 bar.render_progress()
 
         try:
-            report = index_sources(db_path, sources, progress)
+            report = index_sources(db_path, sources, progress, options)
         except NewsbotError as error:
             fail(str(error))
     click.echo(report_text(report))

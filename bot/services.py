@@ -14,8 +14,9 @@ from index.archive import Archive
 from index.errors import ReindexBusyError
 from index.ingest import IndexProgress, Progress, index_sources
 from index.models import IndexReport
+from index.sources import ReadOptions
 
-IndexFunction = Callable[[Path, Iterable[Path], Progress | None], IndexReport]
+IndexFunction = Callable[[Path, Iterable[Path], Progress | None, ReadOptions | None], IndexReport]
 
 PROGRESS_INTERVAL_SECONDS = 3.0
 
@@ -51,6 +52,9 @@ class Services:
 
     def reindex(self, run: ReindexRun) -> IndexReport:
         """Re-read the sources, then swap in the new index (blocking; call from a thread)."""
-        report = self.index_function(self.settings.db_path, self.settings.sources, run.record)
+        settings = self.settings
+        report = self.index_function(
+            settings.db_path, settings.sources, run.record, settings.read_options
+        )
         self.archive.reload()
         return report

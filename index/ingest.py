@@ -14,8 +14,8 @@ from pathlib import Path
 
 from index.analysis import analyze
 from index.clean import clean_article
-from index.models import Failure, IndexReport, RawArticle
-from index.sources import read_file, source_files
+from index.models import Failure, IndexReport, Notice, RawArticle, ReadItem
+from index.sources import ReadOptions, read_file, source_files
 from index.split import split_passages
 from index.store import (
     ArticleState,
@@ -68,6 +68,7 @@ def index_sources(
     db_path: Path,
     sources: Iterable[Path],
     progress: Progress | None = None,
+    options: ReadOptions | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> IndexReport:
     """Read every source into the archive at ``db_path``, reporting progress after each file."""
@@ -78,10 +79,14 @@ def index_sources(
         seen: dict[str, str] = {}
         added = updated = unchanged = 0
         failures: list[Failure] = []
+        notices: list[Notice] = []
         batch: list[StoredArticle] = []
-        for item in _read_with_progress(list(sources), progress):
+        for item in _read_with_progress(list(sources), progress, options or ReadOptions()):
             if isinstance(item, Failure):
                 failures.append(item)
+                continue
+            if isinstance(item, Notice):
+                notices.append(item)
                 continue
             digest = content_hash(item)
             state = known.get(item.article_id)
@@ -106,12 +111,18 @@ def index_sources(
         mark_indexed(db, indexed_at)
     finally:
         db.close()
-    return IndexReport(added=added, updated=updated, unchanged=unchanged, failures=tuple(failures))
+    return IndexReport(
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        failures=tuple(failures),
+        notices=tuple(notices),
+    )
 
 
 def _read_with_progress(
-    sources: list[Path], progress: Progress | None
-) -> Iterator[RawArticle | Failure]:
+    sources: list[Path], progress: Progress | None, options: ReadOptions
+) -> Iterator[ReadItem]:
     files: list[tuple[Path, Path]] = []
     for source in sources:
         if source.exists():
@@ -120,7 +131,7 @@ def _read_with_progress(
             yield Failure(str(source), "no such file or folder")
     articles_read = 0
     for done, (path, root) in enumerate(files, start=1):
-        for item in read_file(path, root):
+        for item in read_file(path, root, options):
             if isinstance(item, RawArticle):
                 articles_read += 1
                 # One JSONL file can hold thousands of articles: report inside it too.

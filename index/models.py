@@ -95,6 +95,17 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something an indexing run did that the user should know, though nothing failed."""
+
+    where: str
+    message: str
+
+
+ReadItem = RawArticle | Failure | Notice
+
+
+@dataclass(frozen=True)
 class IndexReport:
     """The outcome of one indexing run."""
 
@@ -102,6 +113,7 @@ class IndexReport:
     updated: int = 0
     unchanged: int = 0
     failures: tuple[Failure, ...] = field(default=())
+    notices: tuple[Notice, ...] = field(default=())
 
     @property
     def failed(self) -> int:

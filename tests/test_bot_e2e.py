@@ -19,6 +19,7 @@ from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
 from index.archive import Archive
 from index.ingest import IndexProgress, Progress, index_sources
 from index.models import IndexReport
+from index.sources import ReadOptions
 from tests.fakebot import Chat, FakeTelegram, Message, User
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,14 +38,18 @@ class HeldIndex:
     finished: threading.Event = field(default_factory=threading.Event)
 
     def __call__(
-        self, db_path: Path, sources: Iterable[Path], progress: Progress | None
+        self,
+        db_path: Path,
+        sources: Iterable[Path],
+        progress: Progress | None,
+        options: ReadOptions | None,
     ) -> IndexReport:
         if progress is not None:
             progress(IndexProgress(files_done=0, files_total=1, articles_read=0))
         self.reached.set()
         if not self.release.wait(timeout=10):
             raise TimeoutError("the test never released the reindex")
-        report = index_sources(db_path, sources, progress)
+        report = index_sources(db_path, sources, progress, options)
         self.finished.set()
         return report
 
@@ -324,7 +329,12 @@ async def test_reindex_runs_in_background_and_reports(
 async def test_failed_reindex_keeps_the_old_index_serving(
     fake: FakeTelegram, app: BotApplication, services: Services, admin: User
 ) -> None:
-    def broken(db_path: Path, sources: Iterable[Path], progress: Progress | None) -> IndexReport:
+    def broken(
+        db_path: Path,
+        sources: Iterable[Path],
+        progress: Progress | None,
+        options: ReadOptions | None,
+    ) -> IndexReport:
         raise OSError("disk full")
 
     services.index_function = broken

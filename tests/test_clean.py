@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.clean import clean_article, drop_cross_links, paragraphs_of, split_dateline
-from index.models import Article, Failure, RawArticle
+from index.models import Article, RawArticle
 from index.sources import read_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ def clean(body: str, **fields: str) -> Article:
 
 def read_article(path: Path) -> Article:
     [record] = list(read_file(path, path.parent))
-    assert not isinstance(record, Failure), record
+    assert isinstance(record, RawArticle), record
     return clean_article(record)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.config import KEYS, BotSettings, ConfigError, database_path
+from bot.config import KEYS, BotSettings, ConfigError, database_path, parse_duration, read_options
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:ABC-def_ghi"
@@ -67,3 +68,65 @@ def test_database_path_precedence() -> None:
     assert database_path({}) == Path("newsbot.db")
     assert database_path({"NEWSBOT_DB": "env.db"}) == Path("env.db")
     assert database_path({"NEWSBOT_DB": "env.db"}, "option.db") == Path("option.db")
+
+
+def test_ingest_and_feed_settings() -> None:
+    settings = BotSettings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "NEWSBOT_MAX_FILE_MB": "2.5",
+            "NEWSBOT_FETCH_PAGES": "off",
+            "NEWSBOT_FEEDS": "https://example.com/rss\n  http://127.0.0.1:9/feed.xml",
+            "NEWSBOT_FEED_INTERVAL": "1h30m",
+        }
+    )
+    assert settings.read_options.max_file_bytes == int(2.5 * 1024 * 1024)
+    assert settings.read_options.fetch_pages is False
+    assert settings.feeds == ("https://example.com/rss", "http://127.0.0.1:9/feed.xml")
+    assert settings.feed_interval == timedelta(hours=1, minutes=30)
+
+
+def test_bad_ingest_and_feed_settings_are_all_listed() -> None:
+    with pytest.raises(ConfigError) as caught:
+        BotSettings.from_env(
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "NEWSBOT_MAX_FILE_MB": "big",
+                "NEWSBOT_FETCH_PAGES": "maybe",
+                "NEWSBOT_FEEDS": "ftp://x",
+                "NEWSBOT_FEED_INTERVAL": "soon",
+            }
+        )
+    assert [problem.split(":")[0] for problem in caught.value.problems] == [
+        "NEWSBOT_MAX_FILE_MB",
+        "NEWSBOT_FETCH_PAGES",
+        "NEWSBOT_FEEDS",
+        "NEWSBOT_FEED_INTERVAL",
+    ]
+
+
+def test_read_options_check_only_their_keys() -> None:
+    options = read_options({"NEWSBOT_MAX_FILE_MB": "1", "NEWSBOT_ADMIN_IDS": "not checked"})
+    assert options.max_file_bytes == 1024 * 1024
+    with pytest.raises(ConfigError):
+        read_options({"NEWSBOT_MAX_FILE_MB": "0"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15m", timedelta(minutes=15)),
+        ("90s", timedelta(seconds=90)),
+        ("1h 30m", timedelta(minutes=90)),
+        ("2d", timedelta(days=2)),
+        ("0.5h", timedelta(minutes=30)),
+    ],
+)
+def test_parse_duration(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "15", "m", "15 minutes", "0s", "-5m", "5m!"])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match=r"duration|longer than zero"):
+        parse_duration(text)

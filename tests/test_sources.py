@@ -5,15 +5,16 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from index.models import Failure, RawArticle
-from index.sources import read_file, source_files
+from index.models import Failure, Notice, RawArticle, ReadItem
+from index.sources import ReadOptions, read_file, source_files
 from index.sources.jsonl import iso_published, read_jsonl
-from index.sources.txt import article_id_for, read_txt
+from index.sources.txt import article_id_for
 
 BODY = "Jakarta (ANTARA) - Isi berita.\n\nParagraf dua.\n"
 
@@ -30,11 +31,11 @@ def record(**fields: Any) -> str:
     return json.dumps({"id": "a-1", "body": BODY, **fields}, ensure_ascii=False)
 
 
-def articles(results: list[RawArticle | Failure]) -> list[RawArticle]:
+def articles(results: Sequence[ReadItem]) -> list[RawArticle]:
     return [result for result in results if isinstance(result, RawArticle)]
 
 
-def failures(results: list[RawArticle | Failure]) -> list[Failure]:
+def failures(results: Sequence[ReadItem]) -> list[Failure]:
     return [result for result in results if isinstance(result, Failure)]
 
 
@@ -44,7 +45,7 @@ def failures(results: list[RawArticle | Failure]) -> list[Failure]:
 def test_txt_article(tmp_path: Path) -> None:
     path = tmp_path / "000_abc.txt"
     path.write_text(BODY, encoding="utf-8")
-    result = read_txt(path, tmp_path)
+    [result] = list(read_file(path, tmp_path))
     assert result == RawArticle(article_id="000_abc", origin=str(path.resolve()), body=BODY)
 
 
@@ -81,7 +82,7 @@ def test_article_id_for_a_path_outside_the_root(tmp_path: Path) -> None:
 def test_txt_byte_order_mark_is_dropped(tmp_path: Path) -> None:
     path = tmp_path / "bom.txt"
     path.write_bytes(b"\xef\xbb\xbf" + BODY.encode("utf-8"))
-    result = read_txt(path, tmp_path)
+    [result] = list(read_file(path, tmp_path))
     assert isinstance(result, RawArticle)
     assert result.body == BODY
 
@@ -92,9 +93,9 @@ def test_txt_byte_order_mark_is_dropped(tmp_path: Path) -> None:
         (b"", "empty file"),
         (b"  \n\t\r\n", "empty file"),
         (b"Jakarta\x00\x01\x02 biner", "binary file"),
-        ("Jakarta (ANTARA) - Kafé di Depok.".encode("latin-1"), "not UTF-8"),
+        (bytes(range(1, 32)) * 20 + b"\x81\x8d", "not text in UTF-8, UTF-16"),
     ],
-    ids=["empty", "whitespace", "nul", "latin-1"],
+    ids=["empty", "whitespace", "nul", "control bytes"],
 )
 def test_unreadable_txt_is_a_failure(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "rusak.txt"
@@ -107,19 +108,42 @@ def test_unreadable_txt_is_a_failure(tmp_path: Path, content: bytes, reason: str
     assert reason in failure.reason
 
 
-def test_latin1_failure_names_the_byte(tmp_path: Path) -> None:
-    path = tmp_path / "latin.txt"
-    path.write_bytes("Kafé".encode("latin-1"))
-    failure = read_txt(path, tmp_path)
-    assert isinstance(failure, Failure)
-    assert "byte 3" in failure.reason
-    assert "UTF-8" in failure.reason
+@pytest.mark.parametrize(
+    ("data", "notice"),
+    [
+        ("Jakarta (ANTARA) - Kafé di Depok.".encode("latin-1"), "decoded as Windows-1252"),
+        ("Jakarta (ANTARA) - “Kafé” dibuka.".encode("cp1252"), "decoded as Windows-1252"),
+        ("Jakarta (ANTARA) - Kafé dibuka.".encode("utf-16"), "decoded as UTF-16"),
+        ("Jakarta (ANTARA) - Kafé dibuka.".encode("utf-16-be").join([b"\xfe\xff", b""]), "UTF-16"),
+    ],
+    ids=["latin-1", "cp1252", "utf-16", "utf-16-be"],
+)
+def test_other_encodings_are_decoded_with_a_notice(
+    tmp_path: Path, data: bytes, notice: str
+) -> None:
+    path = tmp_path / "lain.txt"
+    path.write_bytes(data)
+    found, article = list(read_file(path, tmp_path))
+    assert isinstance(found, Notice)
+    assert notice in found.message
+    assert found.where == str(path)
+    assert isinstance(article, RawArticle)
+    assert "Kafé" in article.body
 
 
 def test_missing_txt_is_a_failure(tmp_path: Path) -> None:
-    failure = read_txt(tmp_path / "tidak-ada.txt", tmp_path)
+    [failure] = list(read_file(tmp_path / "tidak-ada.txt", tmp_path))
     assert isinstance(failure, Failure)
     assert "cannot read" in failure.reason
+
+
+@pytest.mark.parametrize("name", ["besar.txt", "besar.jsonl"])
+def test_file_over_the_size_limit_is_a_failure(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"x" * 3000)
+    [failure] = list(read_file(path, tmp_path, ReadOptions(max_file_bytes=2048)))
+    assert isinstance(failure, Failure)
+    assert "over the limit of 0.00195312 MB (NEWSBOT_MAX_FILE_MB)" in failure.reason
 
 
 def test_unsupported_file_is_a_failure(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Readers, one per input kind, each yielding ``RawArticle``s and ``Failure``s.
+"""Readers, one per input kind, each yielding ``RawArticle``s, ``Failure``s and ``Notice``s.
 
 A reader never raises for bad input: a broken file or record becomes a ``Failure`` naming the
 file (and line) and the reason, and everything readable is still yielded.
@@ -7,13 +7,23 @@ file (and line) and the reason, and everything readable is still yielded.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from index.models import Failure, RawArticle
+from index.models import Failure, ReadItem
 from index.sources.jsonl import read_jsonl
 from index.sources.txt import read_txt
 
+DEFAULT_MAX_FILE_MB = 50
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How readers treat their input; the command line builds it from the settings."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_MB * 1024 * 1024
+    fetch_pages: bool = True
 
 
 def _reader_suffix(path: Path) -> str | None:
@@ -31,15 +41,36 @@ def source_files(source: Path) -> Iterator[tuple[Path, Path]]:
         yield source, source.parent
 
 
-def read_file(path: Path, root: Path) -> Iterator[RawArticle | Failure]:
+def _too_large(path: Path, options: ReadOptions) -> Failure | None:
+    size = path.stat().st_size
+    if size <= options.max_file_bytes:
+        return None
+    return Failure(
+        str(path),
+        f"file is {size / 2**20:.1f} MB, over the limit of"
+        f" {options.max_file_bytes / 2**20:g} MB (NEWSBOT_MAX_FILE_MB); split it or raise the"
+        " limit",
+    )
+
+
+def read_file(path: Path, root: Path, options: ReadOptions | None = None) -> Iterator[ReadItem]:
     """The articles of one file; its id comes from ``path`` relative to ``root``."""
+    options = options or ReadOptions()
     suffix = _reader_suffix(path)
-    if suffix == ".txt":
-        yield read_txt(path, root)
-    elif suffix is not None:
-        yield from read_jsonl(path)
-    else:
+    if suffix is None:
         yield Failure(
             str(path),
             "unsupported file type; give a .txt article, a .jsonl or .jsonl.gz file, or a folder",
         )
+        return
+    try:
+        if too_large := _too_large(path, options):
+            yield too_large
+            return
+        if suffix == ".txt":
+            yield from read_txt(path, root, path.read_bytes())
+            return
+    except OSError as error:
+        yield Failure(str(path), f"cannot read the file: {error.strerror or error}")
+        return
+    yield from read_jsonl(path)
