@@ -143,7 +143,7 @@ def clean_article(raw: RawArticle) -> Article:
         url=raw.url,
         published=raw.published,
         city=dateline.city,
-        reporter=footer.reporter,
+        reporter=raw.reporter or footer.reporter,
         editor=footer.editor,
         translator=footer.translator,
         copyright_year=footer.year,

@@ -44,7 +44,15 @@ Progress = Callable[[IndexProgress], None]
 
 
 def content_hash(raw: RawArticle) -> str:
-    fields = (PIPELINE_VERSION, raw.body, raw.title, raw.outlet, raw.url, raw.published)
+    fields = (
+        PIPELINE_VERSION,
+        raw.body,
+        raw.title,
+        raw.outlet,
+        raw.url,
+        raw.published,
+        raw.reporter,
+    )
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 

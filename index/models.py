@@ -16,6 +16,7 @@ class RawArticle:
     outlet: str | None = None
     url: str | None = None
     published: str | None = None
+    reporter: str | None = None
 
 
 @dataclass(frozen=True)
