@@ -47,7 +47,10 @@ def format_published(published: str | None, copyright_year: int | None, texts: T
 
 def source_line(hit: Hit, texts: Texts) -> str:
     """Outlet, city and date, the ones known, joined by middle dots (plain text)."""
-    parts = [hit.outlet, hit.city, format_published(hit.published, hit.copyright_year, texts)]
+    published = format_published(hit.published, hit.copyright_year, texts)
+    if published and hit.published_estimated:
+        published = texts.estimated_date.format(date=published)
+    parts = [hit.outlet, hit.city, published]
     return " · ".join(part for part in parts if part)
 
 

@@ -23,6 +23,7 @@ class Texts:
     not_found: str
     searched_for: str
     read_more: str
+    estimated_date: str
     question_label: str
     reindex_not_admin: str
     reindex_busy: str
@@ -76,6 +77,7 @@ INDONESIAN_TEXTS = Texts(
     not_found="Tidak ada berita di arsip yang menjawab pertanyaan itu.",
     searched_for="Kata yang dicari: {terms}",
     read_more="Baca berita",
+    estimated_date="sekitar {date}",
     question_label="Pertanyaan",
     reindex_not_admin="Maaf, hanya admin bot yang boleh memperbarui indeks.",
     reindex_busy="Pembaruan indeks sedang berjalan. Tunggu sampai selesai.",
@@ -134,6 +136,7 @@ ENGLISH_TEXTS = Texts(
     not_found="Nothing in the archive answers that question.",
     searched_for="Searched for: {terms}",
     read_more="Read the article",
+    estimated_date="about {date}",
     question_label="Question",
     reindex_not_admin="Sorry, only the bot's admins may update the index.",
     reindex_busy="An index update is already running. Please wait for it to finish.",

@@ -1,14 +1,18 @@
 """Wire copy -> clean paragraphs plus the metadata its text carries (pure).
 
-Handles the seed's format: a dateline ``City (AGENCY) - `` (sometimes with the page's teaser
+Handles ANTARA's format: a dateline ``City (AGENCY) - `` (sometimes with the page's teaser
 glued in front), ``Baca juga:`` cross-links (own paragraph, or glued to the end of one), and a
-``Pewarta:`` / ``Penerjemah:`` / ``Editor:`` / ``Copyright © AGENCY YEAR`` footer, spaced or glued.
+``Pewarta:`` / ``Penerjemah:`` / ``Editor:`` / ``Copyright © AGENCY YEAR`` footer, spaced or
+glued; other outlets' openings (``Jakarta, CNN Indonesia -- ``), ad slots, video plugs, editor
+initials and photo credits. When the record has no date, ``Rabu (31/7)`` in the text with the
+copyright year gives one, marked as an estimate.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from index.analysis import detect_language
 from index.models import Article, RawArticle
@@ -33,7 +37,30 @@ _GLUE = re.compile(r"(?<=[A-Za-z0-9.,;:!?”\"')])(?=[A-Z][a-z])")
 # Agencies whose dateline may follow a teaser after a space; any other "Name (ABBR) - " after a
 # space is read as part of a sentence.
 _NEWS_AGENCIES = frozenset({"antara", "antara news", "reuters", "afp", "ap", "xinhua", "bernama"})
-_BACA_JUGA = re.compile(r"\s*Baca juga\s*:", re.IGNORECASE)
+_BACA_JUGA = re.compile(r"\s*Baca[ _]juga\s*:", re.IGNORECASE)
+# "Baca juga:" alone in its paragraph; the linked headline is then the next paragraph.
+_LONE_CROSS_LINK = re.compile(r"Baca[ _]juga\s*:?", re.IGNORECASE)
+# A linked headline is a short line without a closing full stop.
+_HEADLINE_MAX_CHARS = 200
+# Other outlets open with "Jakarta, CNN Indonesia -- ", "Merdeka.com - ", "JUARA.NET, TOKYO - ":
+# a short run of capitalised words, then a dash, at the very start of the text.
+_OPENING = re.compile(
+    r"(?P<head>(?:[A-Z(][\w.()/&']*[,]?\s){0,5}[A-Z(][\w.()/&']*)\s*(?:--|[-–—])\s+"
+)
+_OUTLET_WORD = re.compile(r"\.(?:com|net|co\.id|id)\b|\bCNN\b|\bPos Kota\b|\bANTARA", re.I)
+# Whole paragraphs that are page furniture, not news: ad slots, video plugs, editor initials.
+_BOILERPLATE = re.compile(
+    r"SCROLL TO CONTINUE WITH CONTENT|ADVERTISEMENT|\(\w{2,6}(?:/\w{2,6})*\)|[*\s]+|[-–—]+"
+    r"|Saksikan Live ?Detik ?\w*\s*:?|\"?Detik (?:Pagi|Sore), [^\"]*\"?",
+    re.IGNORECASE,
+)
+# Endings that are credits, not news: "(Nama/Nama/Nama)" after a video item, "(ard)" initials.
+_TRAILING_CREDIT = re.compile(
+    r"\s*\((?:[A-Z][^()/]*(?:/[^()/]+)+|[a-z]{2,6}(?:/[a-z]{2,6})*)\)\s*$"
+)
+_WEEKDAY_DATE = re.compile(
+    r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu)\s*\((?P<day>\d{1,2})/(?P<month>\d{1,2})\)"
+)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SPACES = re.compile(r"\s+")
 
@@ -108,8 +135,33 @@ def split_dateline(paragraph: str) -> Dateline:
             continue
         if glued:
             city = city[glued[-1].start() :]
-        return Dateline(city=city.strip(" ,"), agency=agency, rest=paragraph[match.end() :])
+        return Dateline(
+            city=_display_city(city.strip(" ,")), agency=agency, rest=paragraph[match.end() :]
+        )
     return Dateline(city=None, agency=None, rest=paragraph)
+
+
+def opening_dateline(paragraph: str) -> Dateline:
+    """City and outlet from an opening such as ``Jakarta, CNN Indonesia -- ``."""
+    match = _OPENING.match(paragraph)
+    if match is None:
+        return Dateline(city=None, agency=None, rest=paragraph)
+    city: str | None = None
+    agency: str | None = None
+    for part in (piece.strip() for piece in match.group("head").split(",")):
+        inner = re.fullmatch(r"(?P<city>[^()]+?)\s*\((?P<agency>[^()]+)\)", part)
+        if inner:
+            city, agency = inner.group("city"), inner.group("agency")
+        elif _OUTLET_WORD.search(part):
+            agency = part
+        elif city is None:
+            city = part
+    return Dateline(city=_display_city(city), agency=agency, rest=paragraph[match.end() :])
+
+
+def _display_city(city: str | None) -> str | None:
+    """``JAKARTA`` as ``Jakarta``; a city written normally stays as it is."""
+    return city.title() if city and city.isupper() else city
 
 
 def drop_cross_links(paragraph: str) -> str:
@@ -118,10 +170,44 @@ def drop_cross_links(paragraph: str) -> str:
     return paragraph if match is None else paragraph[: match.start()]
 
 
+def is_boilerplate(paragraph: str) -> bool:
+    return _BOILERPLATE.fullmatch(paragraph) is not None
+
+
+def news_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Paragraphs without cross-links, page furniture and trailing credits."""
+    kept: list[str] = []
+    skip_headline = False
+    for paragraph in paragraphs:
+        linked_headline = skip_headline and len(paragraph) <= _HEADLINE_MAX_CHARS
+        skip_headline = _LONE_CROSS_LINK.fullmatch(paragraph) is not None
+        if linked_headline and not paragraph.endswith("."):
+            continue
+        text = drop_cross_links(paragraph).strip()
+        if text and not is_boilerplate(text):
+            kept.append(text)
+    if kept:
+        kept[-1] = _TRAILING_CREDIT.sub("", kept[-1]).strip()
+    return [paragraph for paragraph in kept if paragraph]
+
+
 def paragraphs_of(body: str) -> list[str]:
     """Blank-line separated paragraphs with inner whitespace folded."""
     folded = (_SPACES.sub(" ", part).strip() for part in _PARAGRAPH_BREAK.split(body))
     return [part for part in folded if part]
+
+
+def estimated_date(paragraphs: list[str], year: int | None) -> str | None:
+    """``Rabu (31/7)`` in the text with the footer's copyright year, as an ISO date."""
+    if year is None:
+        return None
+    for paragraph in paragraphs[:3]:
+        if match := _WEEKDAY_DATE.search(paragraph):
+            try:
+                return date(year, int(match.group("month")), int(match.group("day"))).isoformat()
+            except ValueError:
+                return None
+    return None
 
 
 def clean_article(raw: RawArticle) -> Article:
@@ -131,9 +217,12 @@ def clean_article(raw: RawArticle) -> Article:
     dateline = Dateline(city=None, agency=None, rest="")
     if paragraphs:
         dateline = split_dateline(paragraphs[0])
+        if dateline.city is None and dateline.agency is None:
+            dateline = opening_dateline(paragraphs[0])
         paragraphs[0] = dateline.rest.strip()
-    kept = [text for text in (drop_cross_links(p).strip() for p in paragraphs) if text]
+    kept = news_paragraphs(paragraphs)
     title = _SPACES.sub(" ", raw.title).strip() if raw.title else None
+    estimate = None if raw.published else estimated_date(kept, footer.year)
     return Article(
         article_id=raw.article_id,
         origin=raw.origin,
@@ -141,7 +230,8 @@ def clean_article(raw: RawArticle) -> Article:
         title=title or None,
         outlet=raw.outlet or dateline.agency or footer.agency,
         url=raw.url,
-        published=raw.published,
+        published=raw.published or estimate,
+        published_estimated=estimate is not None,
         city=dateline.city,
         reporter=raw.reporter or footer.reporter,
         editor=footer.editor,

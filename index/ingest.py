@@ -28,7 +28,7 @@ from index.store import (
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 _BATCH = 200
 _PROGRESS_EVERY = 100
 

@@ -30,6 +30,7 @@ class Article:
     outlet: str | None = None
     url: str | None = None
     published: str | None = None
+    published_estimated: bool = False
     city: str | None = None
     reporter: str | None = None
     editor: str | None = None
@@ -72,6 +73,7 @@ class Hit:
     city: str | None = None
     reporter: str | None = None
     copyright_year: int | None = None
+    published_estimated: bool = False
 
 
 @dataclass(frozen=True)

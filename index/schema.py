@@ -47,7 +47,14 @@ def _create_tables(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_tables,)
+def _mark_estimated_dates(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE articles ADD COLUMN published_estimated INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _create_tables,
+    _mark_estimated_dates,
+)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

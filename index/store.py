@@ -90,6 +90,7 @@ def write_articles(
                     "outlet": article.outlet,
                     "url": article.url,
                     "published": article.published,
+                    "published_estimated": int(article.published_estimated),
                     "city": article.city,
                     "reporter": article.reporter,
                     "editor": article.editor,
@@ -133,7 +134,7 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
         row[0]: row
         for row in db.execute(
             "SELECT p.row_id, p.passage_id, p.text, a.id, a.title, a.outlet, a.url, a.published,"
-            " a.city, a.reporter, a.copyright_year"
+            " a.city, a.reporter, a.copyright_year, a.published_estimated"
             " FROM passages p JOIN articles a ON a.id = p.article_id"
             f" WHERE p.row_id IN ({placeholders})",
             [item.row_id for item in scored],
@@ -158,6 +159,7 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
                 city=row[8],
                 reporter=row[9],
                 copyright_year=row[10],
+                published_estimated=bool(row[11]),
             )
         )
     return hits

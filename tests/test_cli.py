@@ -109,7 +109,7 @@ def test_ask_human_output(runner: CliRunner, sample_db: Path) -> None:
     assert result.exit_code == 0
     assert "Pertanyaan: tarif bus listrik Semarang" in result.output
     assert "Rp4.000 sekali jalan" in result.output
-    assert "Warta Contoh · Semarang · © 2025" in result.output
+    assert "Warta Contoh · Semarang · sekitar 2 Juni 2025" in result.output
 
 
 def test_stopword_only_question_is_not_answered(runner: CliRunner, sample_db: Path) -> None:
