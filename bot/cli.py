@@ -69,6 +69,8 @@ def report_text(report: IndexReport) -> str:
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged},"
         f" failed {report.failed}"
     ]
+    if report.removed:
+        lines.append(f"removed {report.removed} whose source is gone")
     lines.extend(f"warning: {notice.where}: {notice.message}" for notice in report.notices)
     lines.extend(f"failed: {failure.where}: {failure.reason}" for failure in report.failures)
     return "\n".join(lines)
@@ -117,9 +119,11 @@ def main() -> None:
 
 @main.command()
 @db_option
+@click.option("--prune", is_flag=True, help="Remove articles whose source file or record is gone.")
+@click.option("--rebuild", is_flag=True, help="Start the archive's articles over from SOURCES.")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-def index(db: str | None, sources: tuple[Path, ...]) -> None:
-    """Add new and changed articles from SOURCES (.txt, .jsonl, .jsonl.gz, or folders)."""
+def index(db: str | None, prune: bool, rebuild: bool, sources: tuple[Path, ...]) -> None:
+    """Add new and changed articles from SOURCES (files or folders); skip unchanged ones."""
     environment = load_environment()
     try:
         options = read_options(environment)
@@ -140,7 +144,9 @@ def index(db: str | None, sources: tuple[Path, ...]) -> None:
                 bar.render_progress()
 
         try:
-            report = index_sources(db_path, sources, progress, options)
+            report = index_sources(
+                db_path, sources, progress, options, prune=prune, rebuild=rebuild
+            )
         except NewsbotError as error:
             fail(str(error))
     click.echo(report_text(report))

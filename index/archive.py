@@ -15,7 +15,7 @@ import sqlite_utils
 from index.analysis import analyze_question
 from index.engine import BM25Index
 from index.models import Answer, ArchiveStats
-from index.store import archive_stats, hits_for, open_for_reading, passage_terms
+from index.store import archive_stats, generation, hits_for, open_for_reading, passage_terms
 
 DEFAULT_K = 3
 
@@ -24,7 +24,8 @@ class Archive:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._engine = self._load_engine()
+        self._reloading = threading.Lock()
+        self._generation, self._engine = self._load_engine()
 
     def _db(self) -> sqlite_utils.Database:
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)
@@ -33,19 +34,37 @@ class Archive:
             self._local.db = db
         return db
 
-    def _load_engine(self) -> BM25Index:
+    def _load_engine(self) -> tuple[int, BM25Index]:
         db = open_for_reading(self.path)
         try:
-            return BM25Index.build(passage_terms(db))
+            return generation(db), BM25Index.build(passage_terms(db))
         finally:
             db.close()
 
     def reload(self) -> None:
         """Rebuild the index from what the database holds now, then swap it in."""
-        self._engine = self._load_engine()
+        with self._reloading:
+            self._generation, self._engine = self._load_engine()
+
+    def _follow_writers(self) -> None:
+        """Start a reload in the background when another process has finished indexing.
+
+        Searches go on with the current index meanwhile; only one reload runs at a time.
+        """
+        if generation(self._db()) == self._generation or self._reloading.locked():
+            return
+        threading.Thread(target=self._reload_if_idle, name="archive-reload", daemon=True).start()
+
+    def _reload_if_idle(self) -> None:
+        if self._reloading.acquire(blocking=False):
+            try:
+                self._generation, self._engine = self._load_engine()
+            finally:
+                self._reloading.release()
 
     def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
         """The ``k`` best passages for ``question``; no hits when none of its terms is known."""
+        self._follow_writers()
         terms = analyze_question(question)
         engine = self._engine
         scored = engine.search(terms, k)

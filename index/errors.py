@@ -29,3 +29,13 @@ class DatabaseWriteError(NewsbotError):
 
 class ReindexBusyError(NewsbotError):
     """A reindex is already running."""
+
+
+class WriterBusyError(NewsbotError):
+    """Another process is writing to the archive."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"Another newsbot index or /reindex is writing to {path}. Wait for it to finish,"
+            " then run this again."
+        )

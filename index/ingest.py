@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import sqlite_utils
 
 from index.analysis import analyze
 from index.clean import clean_article
@@ -21,10 +23,15 @@ from index.store import (
     ArticleState,
     StoredArticle,
     article_states,
+    clear_articles,
+    delete_articles,
     mark_indexed,
     open_for_writing,
     write_articles,
+    writer_lock,
 )
+from index.workers import DEFAULT_WORKERS
+from index.workers import Workers as _Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
@@ -72,64 +79,137 @@ def prepare(raw: RawArticle) -> StoredArticle:
     )
 
 
+@dataclass
+class _Run:
+    """What one indexing run has done so far."""
+
+    db: sqlite_utils.Database
+    indexed_at: str
+    known: dict[str, ArticleState]
+    pool: _Workers
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    seen: dict[str, str] = field(default_factory=dict)
+    pending: list[RawArticle] = field(default_factory=list)
+
+    def take(self, item: ReadItem) -> None:
+        if isinstance(item, Failure):
+            self.failures.append(item)
+        elif isinstance(item, Notice):
+            self.notices.append(item)
+        else:
+            self._take_article(item)
+
+    def _take_article(self, raw: RawArticle) -> None:
+        digest = content_hash(raw)
+        state = self.known.get(raw.article_id)
+        conflict = _conflict(raw, digest, self.seen, state)
+        self.seen.setdefault(raw.article_id, raw.origin)
+        if conflict:
+            self.failures.append(Failure(raw.origin, conflict))
+        elif state is not None and state.content_hash == digest:
+            self.unchanged += 1
+        else:
+            self.pending.append(raw)
+            if len(self.pending) >= _BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        """Prepare the pending articles (in worker processes when worth it) and write them."""
+        batch: list[StoredArticle] = []
+        for raw, stored in zip(self.pending, self.pool.map(prepare, self.pending), strict=True):
+            if not stored.passages:
+                self.failures.append(Failure(raw.origin, f"article {raw.article_id} has no text"))
+            elif raw.article_id in self.known:
+                self.updated += 1
+                batch.append(stored)
+            else:
+                self.added += 1
+                batch.append(stored)
+        write_articles(self.db, batch, self.indexed_at)
+        self.pending.clear()
+
+    def report(self, removed: int) -> IndexReport:
+        return IndexReport(
+            added=self.added,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            removed=removed,
+            failures=tuple(self.failures),
+            notices=tuple(self.notices),
+        )
+
+
 def index_sources(
     db_path: Path,
     sources: Iterable[Path],
     progress: Progress | None = None,
     options: ReadOptions | None = None,
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    workers: int = DEFAULT_WORKERS,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> IndexReport:
-    """Read every source into the archive at ``db_path``, reporting progress after each file."""
-    db = open_for_writing(db_path)
-    try:
-        indexed_at = now().isoformat(timespec="seconds")
-        known = article_states(db)
-        seen: dict[str, str] = {}
-        added = updated = unchanged = 0
-        failures: list[Failure] = []
-        notices: list[Notice] = []
-        batch: list[StoredArticle] = []
-        for item in _read_with_progress(list(sources), progress, options or ReadOptions()):
-            if isinstance(item, Failure):
-                failures.append(item)
-                continue
-            if isinstance(item, Notice):
-                notices.append(item)
-                continue
-            digest = content_hash(item)
-            state = known.get(item.article_id)
-            conflict = _conflict(item, digest, seen, state)
-            seen.setdefault(item.article_id, item.origin)
-            if conflict:
-                failures.append(Failure(item.origin, conflict))
-                continue
-            if state is not None and state.content_hash == digest:
-                unchanged += 1
-                continue
-            stored = prepare(item)
-            if not stored.passages:
-                failures.append(Failure(item.origin, f"article {item.article_id} has no text"))
-                continue
-            added, updated = (added + 1, updated) if state is None else (added, updated + 1)
-            batch.append(stored)
-            if len(batch) >= _BATCH:
-                write_articles(db, batch, indexed_at)
-                batch.clear()
-        write_articles(db, batch, indexed_at)
-        mark_indexed(db, indexed_at)
-    finally:
-        db.close()
-    return IndexReport(
-        added=added,
-        updated=updated,
-        unchanged=unchanged,
-        failures=tuple(failures),
-        notices=tuple(notices),
-    )
+    """Read every source into the archive at ``db_path``, reporting progress as files are read.
+
+    One writer at a time: a second run raises ``WriterBusyError`` instead of waiting. Articles
+    are written in batches, each in one transaction, so a run killed at any moment leaves every
+    article either as it was or fully replaced; running again completes the job.
+    """
+    with writer_lock(db_path):
+        db = open_for_writing(db_path)
+        try:
+            if rebuild:
+                clear_articles(db)
+            with _Workers(workers) as pool:
+                run = _Run(
+                    db=db,
+                    indexed_at=now().isoformat(timespec="seconds"),
+                    known=article_states(db),
+                    pool=pool,
+                )
+                origins = _Origins()
+                for item in _read_with_progress(
+                    list(sources), progress, options or ReadOptions(), origins
+                ):
+                    run.take(item)
+                run.flush()
+            removed = _prune(db, run, origins) if prune else 0
+            mark_indexed(db, run.indexed_at)
+        finally:
+            db.close()
+    return run.report(removed)
+
+
+@dataclass
+class _Origins:
+    """The files a run read, and those it could not read whole."""
+
+    read: set[str] = field(default_factory=set)
+    broken: set[str] = field(default_factory=set)
+
+    def read_whole(self, origin: str) -> bool:
+        return origin in self.read and origin not in self.broken
+
+
+def _prune(db: sqlite_utils.Database, run: _Run, origins: _Origins) -> int:
+    """Remove articles whose file is gone, or that a file read whole in this run no longer has."""
+    gone = [
+        article_id
+        for article_id, state in run.known.items()
+        if not Path(state.origin).exists()
+        or (origins.read_whole(state.origin) and article_id not in run.seen)
+    ]
+    delete_articles(db, gone)
+    return len(gone)
 
 
 def _read_with_progress(
-    sources: list[Path], progress: Progress | None, options: ReadOptions
+    sources: list[Path], progress: Progress | None, options: ReadOptions, origins: _Origins
 ) -> Iterator[ReadItem]:
     files: list[tuple[Path, Path]] = []
     for source in sources:
@@ -139,7 +219,11 @@ def _read_with_progress(
             yield Failure(str(source), "no such file or folder")
     articles_read = 0
     for done, (path, root) in enumerate(files, start=1):
+        origin = str(path.resolve())
+        origins.read.add(origin)
         for item in read_file(path, root, options):
+            if isinstance(item, Failure):
+                origins.broken.add(origin)
             if isinstance(item, RawArticle):
                 articles_read += 1
                 # One JSONL file can hold thousands of articles: report inside it too.

@@ -115,6 +115,7 @@ class IndexReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
     failures: tuple[Failure, ...] = field(default=())
     notices: tuple[Notice, ...] = field(default=())
 

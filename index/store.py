@@ -5,6 +5,8 @@ Every write replaces whole articles inside one transaction, so a reader never se
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -12,11 +14,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from index.errors import DatabaseMissingError, DatabaseWriteError
+from index.errors import DatabaseMissingError, DatabaseWriteError, WriterBusyError
 from index.models import ArchiveStats, Article, Hit, Passage, ScoredPassage
 from index.schema import MIGRATIONS, migrate, schema_version
 
 _LAST_INDEXED = "last_indexed"
+_GENERATION = "generation"
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,61 @@ def write_articles(
             )
 
 
+@contextlib.contextmanager
+def writer_lock(path: Path) -> Iterator[None]:
+    """Hold the archive's one writer slot; ``WriterBusyError`` when another process holds it.
+
+    An OS file lock: it is released when its process ends, even by SIGKILL.
+    """
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = lock_path.open("a")
+    except OSError as error:
+        raise DatabaseWriteError(
+            str(path), f"cannot create {lock_path}: {error.strerror}"
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WriterBusyError(str(path)) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def delete_articles(db: sqlite_utils.Database, article_ids: Sequence[str]) -> None:
+    with db.atomic():
+        for article_id in article_ids:
+            db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
+            db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+
+
+def clear_articles(db: sqlite_utils.Database) -> None:
+    """Every article and passage gone; other tables (users' data) are kept."""
+    with db.atomic():
+        db.execute("DELETE FROM passages")
+        db.execute("DELETE FROM articles")
+
+
 def mark_indexed(db: sqlite_utils.Database, indexed_at: str) -> None:
+    """Record the finished run; its new generation number tells running bots to reload."""
     with db.atomic():
         db.table("meta").upsert({"key": _LAST_INDEXED, "value": indexed_at}, pk="key")
+        db.table("meta").upsert({"key": _GENERATION, "value": str(generation(db) + 1)}, pk="key")
+
+
+def last_indexed(db: sqlite_utils.Database) -> str | None:
+    """When the last indexing run finished."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [_LAST_INDEXED]).fetchone()
+    return row[0] if row else None
+
+
+def generation(db: sqlite_utils.Database) -> int:
+    """How many indexing runs have finished; a new value means the passages may have changed."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [_GENERATION]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def passage_terms(db: sqlite_utils.Database) -> Iterator[tuple[int, list[str]]]:
@@ -176,12 +231,11 @@ def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
             "SELECT coalesce(outlet, '?'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC, 1"
         )
     )
-    last_indexed = db.execute("SELECT value FROM meta WHERE key = ?", [_LAST_INDEXED]).fetchone()
     return ArchiveStats(
         articles=articles,
         passages=passages,
         outlets=outlets,
         first_published=first,
         last_published=last,
-        last_indexed=last_indexed[0] if last_indexed else None,
+        last_indexed=last_indexed(db),
     )
