@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
@@ -61,6 +61,9 @@ _STOPWORDS = {
     ENGLISH: _INDONESIAN_STOPWORDS | _ENGLISH_STOPWORDS,
 }
 _STEMMER = StemmerFactory().create_stemmer()
+# Word -> stem for this process. Sastrawi is most of the cost of indexing, and a corpus repeats
+# its words, so each word is stemmed once (an archive's vocabulary fits easily in memory).
+_STEMS: dict[str, str] = {}
 
 
 def normalize(text: str) -> str:
@@ -81,21 +84,54 @@ def detect_language(text: str) -> str:
     return ENGLISH if english > 2 * indonesian else INDONESIAN
 
 
-@lru_cache(maxsize=262_144)
-def _indonesian_stem(word: str) -> str:
+def compute_stem(word: str) -> str:
+    """Sastrawi's stem of one word; names it breaks, numbers and codes stay as they are."""
     if word in _PROTECTED_WORDS or not _ALPHABETIC.fullmatch(word):
         return word
     stem: str = _STEMMER.stem(word)
     return stem or word
 
 
-def analyze(text: str, language: str = INDONESIAN) -> list[str]:
-    """Index terms of ``text``, in order, repeats kept (BM25 counts them)."""
+def compute_stems(batch: Sequence[str]) -> dict[str, str]:
+    """Stems of many words: the unit of work handed to worker processes."""
+    return {word: compute_stem(word) for word in batch}
+
+
+def remember_stems(stems: Mapping[str, str]) -> None:
+    """Add stems computed elsewhere (another process, the database) to this process's memo."""
+    _STEMS.update(stems)
+
+
+def _stem(word: str) -> str:
+    stem = _STEMS.get(word)
+    if stem is None:
+        stem = _STEMS[word] = compute_stem(word)
+    return stem
+
+
+def content_tokens(text: str, language: str = INDONESIAN) -> list[str]:
+    """Word tokens without stopwords: the first half of analysis."""
     stopwords = _STOPWORDS[language]
-    tokens = [token for token in words(text) if token not in stopwords]
+    return [token for token in words(text) if token not in stopwords]
+
+
+def unknown_words(tokens: Iterable[str], language: str = INDONESIAN) -> set[str]:
+    """The tokens that analysis would stem and whose stem is not yet known."""
+    if language == ENGLISH:
+        return set()
+    return {token for token in tokens if token not in _STEMS}
+
+
+def stemmed(tokens: list[str], language: str = INDONESIAN) -> list[str]:
+    """Index terms from content tokens: the second half of analysis."""
     if language == ENGLISH:
         return tokens
-    return [_indonesian_stem(token) for token in tokens]
+    return [_stem(token) for token in tokens]
+
+
+def analyze(text: str, language: str = INDONESIAN) -> list[str]:
+    """Index terms of ``text``, in order, repeats kept (BM25 counts them)."""
+    return stemmed(content_tokens(text, language), language)
 
 
 def analyze_question(question: str) -> list[str]:

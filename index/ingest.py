@@ -7,16 +7,22 @@ holds is a conflict, reported, never overwritten.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from index.analysis import analyze
+from index.analysis import (
+    compute_stems,
+    content_tokens,
+    remember_stems,
+    stemmed,
+    unknown_words,
+)
 from index.clean import clean_article
-from index.models import Failure, IndexReport, Notice, RawArticle, ReadItem
+from index.models import Article, Failure, IndexReport, Notice, Passage, RawArticle, ReadItem
 from index.sources import ReadOptions, read_file, source_files
 from index.split import split_passages
 from index.store import (
@@ -25,19 +31,23 @@ from index.store import (
     article_states,
     clear_articles,
     delete_articles,
+    known_stems,
     mark_indexed,
     open_for_writing,
     write_articles,
     writer_lock,
 )
-from index.workers import DEFAULT_WORKERS
-from index.workers import Workers as _Workers
+from index.workers import DEFAULT_WORKERS, Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
 PIPELINE_VERSION = "2"
-_BATCH = 200
+_BATCH = 500
 _PROGRESS_EVERY = 100
+# Fewest words per piece of stemming work sent to a worker process.
+_STEM_CHUNK = 200
+# Fewest articles per piece of cleaning and tokenising work sent to a worker process.
+_CLEAN_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -63,19 +73,70 @@ def content_hash(raw: RawArticle) -> str:
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
-def prepare(raw: RawArticle) -> StoredArticle:
-    """Clean, split and analyse one article (pure)."""
-    article = clean_article(raw)
-    passages = split_passages(article.article_id, article.paragraphs)
-    title_terms = analyze(article.title, article.language) if article.title else []
+def prepare(
+    raws: Sequence[RawArticle], workers: Workers
+) -> tuple[list[StoredArticle], dict[str, str]]:
+    """Clean, split and analyse articles; also the stems this batch had to compute.
+
+    Cleaning and tokenising are spread over the worker processes by article; stemming, most of
+    the work, by word: each new word is stemmed once however many articles use it.
+    """
+    size = max(_CLEAN_CHUNK, -(-len(raws) // (2 * workers.count)))
+    chunks = [list(raws[i : i + size]) for i in range(0, len(raws), size)]
+    articles: list[Article] = []
+    passages: list[list[Passage]] = []
+    tokens: list[list[list[str]]] = []
+    for chunk in workers.map(_split_and_tokenize, chunks):
+        for article, parts, article_tokens in chunk:
+            articles.append(article)
+            passages.append(parts)
+            tokens.append(article_tokens)
+    unknown: set[str] = set()
+    for article, article_tokens in zip(articles, tokens, strict=True):
+        for text_tokens in article_tokens:
+            unknown |= unknown_words(text_tokens, article.language)
+    ordered = sorted(unknown)
+    size = max(_STEM_CHUNK, -(-len(ordered) // (2 * workers.count)))
+    word_chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    new_stems: dict[str, str] = {}
+    for stems in workers.map(compute_stems, word_chunks):
+        new_stems |= stems
+    remember_stems(new_stems)
+    stored = [
+        _stored(raw, article, parts, article_tokens)
+        for raw, article, parts, article_tokens in zip(
+            raws, articles, passages, tokens, strict=True
+        )
+    ]
+    return stored, new_stems
+
+
+def _split_and_tokenize(
+    raws: list[RawArticle],
+) -> list[tuple[Article, list[Passage], list[list[str]]]]:
+    """Clean and split each article; tokens of its title, then of each passage."""
+    prepared = []
+    for raw in raws:
+        article = clean_article(raw)
+        parts = split_passages(article.article_id, article.paragraphs)
+        texts = (article.title or "", *(passage.text for passage in parts))
+        prepared.append(
+            (article, parts, [content_tokens(text, article.language) for text in texts])
+        )
+    return prepared
+
+
+def _stored(
+    raw: RawArticle, article: Article, passages: list[Passage], tokens: list[list[str]]
+) -> StoredArticle:
+    language = article.language
+    title_terms, *passage_terms = (stemmed(text_tokens, language) for text_tokens in tokens)
     return StoredArticle(
         article=article,
         content_hash=content_hash(raw),
         passages=tuple(passages),
         # The title's terms belong to every passage: a headline word is evidence for each part.
-        terms=tuple(
-            (*title_terms, *analyze(passage.text, article.language)) for passage in passages
-        ),
+        terms=tuple((*title_terms, *terms) for terms in passage_terms),
     )
 
 
@@ -86,7 +147,7 @@ class _Run:
     db: sqlite_utils.Database
     indexed_at: str
     known: dict[str, ArticleState]
-    pool: _Workers
+    pool: Workers
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -120,7 +181,8 @@ class _Run:
     def flush(self) -> None:
         """Prepare the pending articles (in worker processes when worth it) and write them."""
         batch: list[StoredArticle] = []
-        for raw, stored in zip(self.pending, self.pool.map(prepare, self.pending), strict=True):
+        prepared, new_stems = prepare(self.pending, self.pool)
+        for raw, stored in zip(self.pending, prepared, strict=True):
             if not stored.passages:
                 self.failures.append(Failure(raw.origin, f"article {raw.article_id} has no text"))
             elif raw.article_id in self.known:
@@ -129,7 +191,7 @@ class _Run:
             else:
                 self.added += 1
                 batch.append(stored)
-        write_articles(self.db, batch, self.indexed_at)
+        write_articles(self.db, batch, self.indexed_at, new_stems)
         self.pending.clear()
 
     def report(self, removed: int) -> IndexReport:
@@ -165,7 +227,8 @@ def index_sources(
         try:
             if rebuild:
                 clear_articles(db)
-            with _Workers(workers) as pool:
+            remember_stems(known_stems(db))
+            with Workers(workers) as pool:
                 run = _Run(
                     db=db,
                     indexed_at=now().isoformat(timespec="seconds"),

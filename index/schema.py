@@ -51,9 +51,15 @@ def _mark_estimated_dates(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN published_estimated INTEGER NOT NULL DEFAULT 0")
 
 
+def _remember_stems(db: sqlite_utils.Database) -> None:
+    # Derived data: Sastrawi's stems of the words seen so far, the costly part of indexing.
+    db.execute("CREATE TABLE stems (word TEXT PRIMARY KEY, stem TEXT NOT NULL) WITHOUT ROWID")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
+    _remember_stems,
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,11 @@ def open_for_reading(path: Path) -> sqlite_utils.Database:
     return db
 
 
+def known_stems(db: sqlite_utils.Database) -> dict[str, str]:
+    """Every stem computed so far, so no run stems the same word twice."""
+    return dict(db.execute("SELECT word, stem FROM stems").fetchall())
+
+
 def article_states(db: sqlite_utils.Database) -> dict[str, ArticleState]:
     return {
         article_id: ArticleState(origin, content_hash)
@@ -77,43 +82,58 @@ def article_states(db: sqlite_utils.Database) -> dict[str, ArticleState]:
 
 
 def write_articles(
-    db: sqlite_utils.Database, items: Sequence[StoredArticle], indexed_at: str
+    db: sqlite_utils.Database,
+    items: Sequence[StoredArticle],
+    indexed_at: str,
+    new_stems: Mapping[str, str] | None = None,
 ) -> None:
-    """Replace these articles and their passages in one transaction."""
+    """Replace these articles and their passages in one transaction, with the stems learnt."""
     with db.atomic():
-        for item in items:
-            article = item.article
-            db.execute("DELETE FROM passages WHERE article_id = ?", [article.article_id])
-            db.table("articles").upsert(
+        if new_stems:
+            db.table("stems").insert_all(
+                ({"word": word, "stem": stem} for word, stem in new_stems.items()),
+                pk="word",
+                replace=True,
+            )
+        # Whole batches per statement: sqlite-utils looks the table up on every call.
+        db.conn.executemany(
+            "DELETE FROM passages WHERE article_id = ?",
+            [(item.article.article_id,) for item in items],
+        )
+        db.table("articles").upsert_all(
+            (
                 {
-                    "id": article.article_id,
-                    "origin": article.origin,
+                    "id": item.article.article_id,
+                    "origin": item.article.origin,
                     "content_hash": item.content_hash,
-                    "title": article.title,
-                    "outlet": article.outlet,
-                    "url": article.url,
-                    "published": article.published,
-                    "published_estimated": int(article.published_estimated),
-                    "city": article.city,
-                    "reporter": article.reporter,
-                    "editor": article.editor,
-                    "translator": article.translator,
-                    "copyright_year": article.copyright_year,
-                    "language": article.language,
+                    "title": item.article.title,
+                    "outlet": item.article.outlet,
+                    "url": item.article.url,
+                    "published": item.article.published,
+                    "published_estimated": int(item.article.published_estimated),
+                    "city": item.article.city,
+                    "reporter": item.article.reporter,
+                    "editor": item.article.editor,
+                    "translator": item.article.translator,
+                    "copyright_year": item.article.copyright_year,
+                    "language": item.article.language,
                     "indexed_at": indexed_at,
-                },
-                pk="id",
-            )
-            db.table("passages").insert_all(
-                {
-                    "passage_id": passage.passage_id,
-                    "article_id": passage.article_id,
-                    "ordinal": passage.ordinal,
-                    "text": passage.text,
-                    "terms": " ".join(terms),
                 }
-                for passage, terms in zip(item.passages, item.terms, strict=True)
-            )
+                for item in items
+            ),
+            pk="id",
+        )
+        db.table("passages").insert_all(
+            {
+                "passage_id": passage.passage_id,
+                "article_id": passage.article_id,
+                "ordinal": passage.ordinal,
+                "text": passage.text,
+                "terms": " ".join(terms),
+            }
+            for item in items
+            for passage, terms in zip(item.passages, item.terms, strict=True)
+        )
 
 
 @contextlib.contextmanager

@@ -1,5 +1,5 @@
-"""Preparing articles on every core: a process pool, used only when the work is big enough to
-pay for starting it."""
+"""Work on every core: a process pool, used only when the work is big enough to pay for
+starting it."""
 
 from __future__ import annotations
 
@@ -14,28 +14,28 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
-# Below this many items a batch is prepared in this process: starting workers costs more.
-MIN_PARALLEL_ITEMS = 64
-_CHUNK = 16
+# With fewer items than this the work stays in this process: there is nothing to spread.
+MIN_PARALLEL_ITEMS = 2
 
 
 class Workers:
     """``map`` over worker processes, started on first need and stopped on exit."""
 
     def __init__(self, count: int = DEFAULT_WORKERS) -> None:
-        self._count = count
+        self.count = max(1, count)
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
-        if self._count <= 1 or len(items) < MIN_PARALLEL_ITEMS:
+        """``function`` over ``items`` in order; each item should be a sizeable piece of work."""
+        if self.count == 1 or len(items) < MIN_PARALLEL_ITEMS:
             return [function(item) for item in items]
         if self._pool is None:
             # spawn, not fork: the bot reindexes from a thread, and forking a threaded process
             # can copy a lock some other thread holds.
             self._pool = ProcessPoolExecutor(
-                self._count, mp_context=multiprocessing.get_context("spawn")
+                self.count, mp_context=multiprocessing.get_context("spawn")
             )
-        return list(self._pool.map(function, items, chunksize=_CHUNK))
+        return list(self._pool.map(function, items))
 
     def __enter__(self) -> Workers:
         return self

@@ -6,16 +6,25 @@ file (and line) and the reason, and everything readable is still yielded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.models import Failure, ReadItem
+from index.sources.html import read_html
 from index.sources.jsonl import read_jsonl
+from index.sources.table import read_csv
 from index.sources.txt import read_txt
 
 DEFAULT_MAX_FILE_MB = 50
-SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".csv", ".jsonl", ".jsonl.gz")
+# Readers that take the whole file at once; JSONL is streamed line by line instead.
+_WHOLE_FILE_READERS: dict[str, Callable[[Path, Path, bytes], Iterator[ReadItem]]] = {
+    ".txt": read_txt,
+    ".html": read_html,
+    ".htm": read_html,
+    ".csv": read_csv,
+}
 
 
 @dataclass(frozen=True)
@@ -60,15 +69,16 @@ def read_file(path: Path, root: Path, options: ReadOptions | None = None) -> Ite
     if suffix is None:
         yield Failure(
             str(path),
-            "unsupported file type; give a .txt article, a .jsonl or .jsonl.gz file, or a folder",
+            "unsupported file type; give a .txt article, an .html or .htm page, a .csv table,"
+            " a .jsonl or .jsonl.gz file, or a folder",
         )
         return
     try:
         if too_large := _too_large(path, options):
             yield too_large
             return
-        if suffix == ".txt":
-            yield from read_txt(path, root, path.read_bytes())
+        if reader := _WHOLE_FILE_READERS.get(suffix):
+            yield from reader(path, root, path.read_bytes())
             return
     except OSError as error:
         yield Failure(str(path), f"cannot read the file: {error.strerror or error}")
