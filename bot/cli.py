@@ -84,6 +84,7 @@ def stats_text(stats: ArchiveStats, db_path: Path) -> str:
             f"archive:      {db_path}",
             f"articles:     {stats.articles}",
             f"passages:     {stats.passages}",
+            f"stories:      {stats.stories} (copies of one story count once)",
             f"outlets:      {outlets}",
             f"published:    {first} to {last}",
             f"last indexed: {stats.last_indexed or 'never'}",

@@ -37,11 +37,12 @@ from index.store import (
     write_articles,
     writer_lock,
 )
+from index.stories import Signature, signature
 from index.workers import DEFAULT_WORKERS, Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 _BATCH = 500
 _PROGRESS_EVERY = 100
 # Fewest words per piece of stemming work sent to a worker process.
@@ -86,11 +87,13 @@ def prepare(
     articles: list[Article] = []
     passages: list[list[Passage]] = []
     tokens: list[list[list[str]]] = []
+    signatures: list[Signature] = []
     for chunk in workers.map(_split_and_tokenize, chunks):
-        for article, parts, article_tokens in chunk:
+        for article, parts, article_tokens, article_signature in chunk:
             articles.append(article)
             passages.append(parts)
             tokens.append(article_tokens)
+            signatures.append(article_signature)
     unknown: set[str] = set()
     for article, article_tokens in zip(articles, tokens, strict=True):
         for text_tokens in article_tokens:
@@ -103,31 +106,33 @@ def prepare(
         new_stems |= stems
     remember_stems(new_stems)
     stored = [
-        _stored(raw, article, parts, article_tokens)
-        for raw, article, parts, article_tokens in zip(
-            raws, articles, passages, tokens, strict=True
-        )
+        _stored(*fields)
+        for fields in zip(raws, articles, passages, tokens, signatures, strict=True)
     ]
     return stored, new_stems
 
 
 def _split_and_tokenize(
     raws: list[RawArticle],
-) -> list[tuple[Article, list[Passage], list[list[str]]]]:
-    """Clean and split each article; tokens of its title, then of each passage."""
+) -> list[tuple[Article, list[Passage], list[list[str]], Signature]]:
+    """Clean and split each article; tokens of its title, then of each passage; its story
+    signature."""
     prepared = []
     for raw in raws:
         article = clean_article(raw)
         parts = split_passages(article.article_id, article.paragraphs)
         texts = (article.title or "", *(passage.text for passage in parts))
-        prepared.append(
-            (article, parts, [content_tokens(text, article.language) for text in texts])
-        )
+        tokens = [content_tokens(text, article.language) for text in texts]
+        prepared.append((article, parts, tokens, signature("\n\n".join(article.paragraphs))))
     return prepared
 
 
 def _stored(
-    raw: RawArticle, article: Article, passages: list[Passage], tokens: list[list[str]]
+    raw: RawArticle,
+    article: Article,
+    passages: list[Passage],
+    tokens: list[list[str]],
+    article_signature: Signature,
 ) -> StoredArticle:
     language = article.language
     title_terms, *passage_terms = (stemmed(text_tokens, language) for text_tokens in tokens)
@@ -137,6 +142,7 @@ def _stored(
         passages=tuple(passages),
         # The title's terms belong to every passage: a headline word is evidence for each part.
         terms=tuple((*title_terms, *terms) for terms in passage_terms),
+        signature=article_signature,
     )
 
 

@@ -74,6 +74,7 @@ class Hit:
     reporter: str | None = None
     copyright_year: int | None = None
     published_estimated: bool = False
+    story_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class ArchiveStats:
 
     articles: int
     passages: int
+    stories: int
     outlets: tuple[tuple[str, int], ...]
     first_published: str | None
     last_published: str | None

@@ -56,10 +56,25 @@ def _remember_stems(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE stems (word TEXT PRIMARY KEY, stem TEXT NOT NULL) WITHOUT ROWID")
 
 
+def _group_stories(db: sqlite_utils.Database) -> None:
+    # Each article's story (the id of the first copy seen) and its MinHash signature, with one
+    # row per band so candidates are found by an index lookup.
+    db.execute("ALTER TABLE articles ADD COLUMN story_id TEXT")
+    db.execute("UPDATE articles SET story_id = id")
+    db.execute(
+        "CREATE TABLE signatures (article_id TEXT PRIMARY KEY, signature TEXT NOT NULL,"
+        " story_id TEXT NOT NULL)"
+    )
+    db.execute("CREATE TABLE story_bands (band TEXT NOT NULL, article_id TEXT NOT NULL)")
+    db.execute("CREATE INDEX story_bands_by_band ON story_bands(band)")
+    db.execute("CREATE INDEX story_bands_by_article ON story_bands(article_id)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
     _remember_stems,
+    _group_stories,
 )
 
 

@@ -17,6 +17,7 @@ import sqlite_utils
 from index.errors import DatabaseMissingError, DatabaseWriteError, WriterBusyError
 from index.models import ArchiveStats, Article, Hit, Passage, ScoredPassage
 from index.schema import MIGRATIONS, migrate, schema_version
+from index.stories import Signature, band_keys, best_match, decode, encode
 
 _LAST_INDEXED = "last_indexed"
 _GENERATION = "generation"
@@ -30,6 +31,7 @@ class StoredArticle:
     content_hash: str
     passages: tuple[Passage, ...]
     terms: tuple[tuple[str, ...], ...]
+    signature: Signature = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def write_articles(
             "DELETE FROM passages WHERE article_id = ?",
             [(item.article.article_id,) for item in items],
         )
+        story_ids = [assign_story(db, item.article.article_id, item.signature) for item in items]
         db.table("articles").upsert_all(
             (
                 {
@@ -118,8 +121,9 @@ def write_articles(
                     "copyright_year": item.article.copyright_year,
                     "language": item.article.language,
                     "indexed_at": indexed_at,
+                    "story_id": story_id,
                 }
-                for item in items
+                for item, story_id in zip(items, story_ids, strict=True)
             ),
             pk="id",
         )
@@ -134,6 +138,38 @@ def write_articles(
             for item in items
             for passage, terms in zip(item.passages, item.terms, strict=True)
         )
+
+
+def assign_story(db: sqlite_utils.Database, article_id: str, signature: Signature) -> str:
+    """The story this article belongs to: that of the most similar article already stored, or
+    a new one named after it. Call inside the write's transaction."""
+    _forget_story(db, article_id)
+    keys = band_keys(signature)
+    if not keys:
+        return article_id
+    placeholders = ",".join("?" * len(keys))
+    candidates = db.execute(
+        "SELECT DISTINCT s.article_id, s.signature, s.story_id FROM story_bands b"
+        f" JOIN signatures s ON s.article_id = b.article_id WHERE b.band IN ({placeholders})",
+        keys,
+    ).fetchall()
+    stories = {candidate: story for candidate, _, story in candidates}
+    match = best_match(signature, [(candidate, decode(sig)) for candidate, sig, _ in candidates])
+    story_id = stories[match] if match is not None else article_id
+    db.execute(
+        "INSERT INTO signatures (article_id, signature, story_id) VALUES (?, ?, ?)",
+        [article_id, encode(signature), story_id],
+    )
+    db.conn.executemany(
+        "INSERT INTO story_bands (band, article_id) VALUES (?, ?)",
+        [(key, article_id) for key in keys],
+    )
+    return story_id
+
+
+def _forget_story(db: sqlite_utils.Database, article_id: str) -> None:
+    db.execute("DELETE FROM story_bands WHERE article_id = ?", [article_id])
+    db.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
 
 
 @contextlib.contextmanager
@@ -163,6 +199,7 @@ def writer_lock(path: Path) -> Iterator[None]:
 def delete_articles(db: sqlite_utils.Database, article_ids: Sequence[str]) -> None:
     with db.atomic():
         for article_id in article_ids:
+            _forget_story(db, article_id)
             db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
             db.execute("DELETE FROM articles WHERE id = ?", [article_id])
 
@@ -170,8 +207,8 @@ def delete_articles(db: sqlite_utils.Database, article_ids: Sequence[str]) -> No
 def clear_articles(db: sqlite_utils.Database) -> None:
     """Every article and passage gone; other tables (users' data) are kept."""
     with db.atomic():
-        db.execute("DELETE FROM passages")
-        db.execute("DELETE FROM articles")
+        for table in ("story_bands", "signatures", "passages", "articles"):
+            db.execute(f"DELETE FROM {table}")
 
 
 def mark_indexed(db: sqlite_utils.Database, indexed_at: str) -> None:
@@ -209,7 +246,7 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
         row[0]: row
         for row in db.execute(
             "SELECT p.row_id, p.passage_id, p.text, a.id, a.title, a.outlet, a.url, a.published,"
-            " a.city, a.reporter, a.copyright_year, a.published_estimated"
+            " a.city, a.reporter, a.copyright_year, a.published_estimated, a.story_id"
             " FROM passages p JOIN articles a ON a.id = p.article_id"
             f" WHERE p.row_id IN ({placeholders})",
             [item.row_id for item in scored],
@@ -235,6 +272,7 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
                 reporter=row[9],
                 copyright_year=row[10],
                 published_estimated=bool(row[11]),
+                story_id=row[12],
             )
         )
     return hits
@@ -245,6 +283,7 @@ def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
         "SELECT count(*), min(published), max(published) FROM articles"
     ).fetchone()
     passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    stories = db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0]
     outlets = tuple(
         (outlet, count)
         for outlet, count in db.execute(
@@ -254,6 +293,7 @@ def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
     return ArchiveStats(
         articles=articles,
         passages=passages,
+        stories=stories,
         outlets=outlets,
         first_published=first,
         last_published=last,
