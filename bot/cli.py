@@ -24,8 +24,9 @@ from bot.texts import texts_for
 from index.analysis import detect_language
 from index.archive import DEFAULT_K, Archive
 from index.errors import NewsbotError
-from index.ingest import IndexProgress, index_sources
+from index.ingest import PIPELINE_VERSION, IndexProgress, index_sources
 from index.models import Answer, ArchiveStats, IndexReport
+from index.sources import is_url
 
 EXIT_FAILURE = 1
 EXIT_SETTINGS = 2
@@ -88,7 +89,17 @@ def stats_text(stats: ArchiveStats, db_path: Path) -> str:
             f"outlets:      {outlets}",
             f"published:    {first} to {last}",
             f"last indexed: {stats.last_indexed or 'never'}",
+            f"pipeline:     {pipeline_note(stats.pipeline_version)}",
         ]
+    )
+
+
+def pipeline_note(version: str | None) -> str:
+    if version == PIPELINE_VERSION:
+        return f"{version} (current)"
+    return (
+        f"{version or 'unknown'}; this newsbot cleans and analyses with version"
+        f" {PIPELINE_VERSION}: run newsbot index on your sources to reprocess the articles"
     )
 
 
@@ -122,9 +133,11 @@ def main() -> None:
 @db_option
 @click.option("--prune", is_flag=True, help="Remove articles whose source file or record is gone.")
 @click.option("--rebuild", is_flag=True, help="Start the archive's articles over from SOURCES.")
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-def index(db: str | None, prune: bool, rebuild: bool, sources: tuple[Path, ...]) -> None:
-    """Add new and changed articles from SOURCES (files or folders); skip unchanged ones."""
+# Text, not click.Path: a Path would turn a feed's http://host into http:/host.
+@click.argument("sources", nargs=-1, required=True)
+def index(db: str | None, prune: bool, rebuild: bool, sources: tuple[str, ...]) -> None:
+    """Add new and changed articles from SOURCES (files, folders or RSS/Atom feed URLs); skip
+    unchanged ones."""
     environment = load_environment()
     try:
         options = read_options(environment)
@@ -146,7 +159,12 @@ def index(db: str | None, prune: bool, rebuild: bool, sources: tuple[Path, ...])
 
         try:
             report = index_sources(
-                db_path, sources, progress, options, prune=prune, rebuild=rebuild
+                db_path,
+                [source if is_url(source) else Path(source) for source in sources],
+                progress,
+                options,
+                prune=prune,
+                rebuild=rebuild,
             )
         except NewsbotError as error:
             fail(str(error))

@@ -17,6 +17,16 @@ class DatabaseMissingError(NewsbotError):
         self.path = path
 
 
+class ArchiveOutdatedError(NewsbotError):
+    """The archive was written by an older newsbot and must be upgraded first."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The archive at {path} was written by an older newsbot. Upgrade it once with"
+            f" newsbot index --db {path} SOURCE... (your sources; nothing is lost)."
+        )
+
+
 class DatabaseWriteError(NewsbotError):
     """The archive cannot be created or written."""
 

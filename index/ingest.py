@@ -23,7 +23,7 @@ from index.analysis import (
 )
 from index.clean import clean_article
 from index.models import Article, Failure, IndexReport, Notice, Passage, RawArticle, ReadItem
-from index.sources import ReadOptions, read_file, source_files
+from index.sources import ReadOptions, is_url, read_file, read_url, source_files
 from index.split import split_passages
 from index.store import (
     ArticleState,
@@ -213,7 +213,7 @@ class _Run:
 
 def index_sources(
     db_path: Path,
-    sources: Iterable[Path],
+    sources: Iterable[Path | str],
     progress: Progress | None = None,
     options: ReadOptions | None = None,
     *,
@@ -223,6 +223,8 @@ def index_sources(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> IndexReport:
     """Read every source into the archive at ``db_path``, reporting progress as files are read.
+
+    A source is a file, a folder, or (a ``str`` starting with http:// or https://) a feed's URL.
 
     One writer at a time: a second run raises ``WriterBusyError`` instead of waiting. Articles
     are written in batches, each in one transaction, so a run killed at any moment leaves every
@@ -248,7 +250,7 @@ def index_sources(
                     run.take(item)
                 run.flush()
             removed = _prune(db, run, origins) if prune else 0
-            mark_indexed(db, run.indexed_at)
+            mark_indexed(db, run.indexed_at, PIPELINE_VERSION)
         finally:
             db.close()
     return run.report(removed)
@@ -266,11 +268,14 @@ class _Origins:
 
 
 def _prune(db: sqlite_utils.Database, run: _Run, origins: _Origins) -> int:
-    """Remove articles whose file is gone, or that a file read whole in this run no longer has."""
+    """Remove articles whose file is gone, or that a file read whole in this run no longer has.
+
+    A feed's articles (their origin is its URL) are never pruned: see ``_read_with_progress``.
+    """
     gone = [
         article_id
         for article_id, state in run.known.items()
-        if not Path(state.origin).exists()
+        if not (is_url(state.origin) or Path(state.origin).exists())
         or (origins.read_whole(state.origin) and article_id not in run.seen)
     ]
     delete_articles(db, gone)
@@ -278,19 +283,28 @@ def _prune(db: sqlite_utils.Database, run: _Run, origins: _Origins) -> int:
 
 
 def _read_with_progress(
-    sources: list[Path], progress: Progress | None, options: ReadOptions, origins: _Origins
+    sources: list[Path | str], progress: Progress | None, options: ReadOptions, origins: _Origins
 ) -> Iterator[ReadItem]:
-    files: list[tuple[Path, Path]] = []
+    # Files as (file, the folder its id is relative to); feeds as their URL.
+    files: list[tuple[Path, Path] | str] = []
     for source in sources:
-        if source.exists():
-            files.extend(source_files(source))
+        if isinstance(source, str) and is_url(source):
+            files.append(source)
+        elif Path(source).exists():
+            files.extend(source_files(Path(source)))
         else:
             yield Failure(str(source), "no such file or folder")
     articles_read = 0
-    for done, (path, root) in enumerate(files, start=1):
-        origin = str(path.resolve())
-        origins.read.add(origin)
-        for item in read_file(path, root, options):
+    for done, read in enumerate(files, start=1):
+        if isinstance(read, str):
+            # Not recorded as read whole: a feed lists only its newest entries, so an entry it
+            # no longer lists has aged out of the feed, not gone from the outlet.
+            origin, items = read, read_url(read, options)
+        else:
+            path, root = read
+            origin, items = str(path.resolve()), read_file(path, root, options)
+            origins.read.add(origin)
+        for item in items:
             if isinstance(item, Failure):
                 origins.broken.add(origin)
             if isinstance(item, RawArticle):

@@ -136,3 +136,4 @@ class ArchiveStats:
     first_published: str | None
     last_published: str | None
     last_indexed: str | None
+    pipeline_version: str | None = None

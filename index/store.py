@@ -14,13 +14,19 @@ from pathlib import Path
 
 import sqlite_utils
 
-from index.errors import DatabaseMissingError, DatabaseWriteError, WriterBusyError
+from index.errors import (
+    ArchiveOutdatedError,
+    DatabaseMissingError,
+    DatabaseWriteError,
+    WriterBusyError,
+)
 from index.models import ArchiveStats, Article, Hit, Passage, ScoredPassage
 from index.schema import MIGRATIONS, migrate, schema_version
 from index.stories import Signature, band_keys, best_match, decode, encode
 
 _LAST_INDEXED = "last_indexed"
 _GENERATION = "generation"
+_PIPELINE = "pipeline_version"
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,12 @@ def open_for_reading(path: Path) -> sqlite_utils.Database:
         db.execute("SELECT count(*) FROM passages").fetchone()
     except sqlite3.DatabaseError as error:
         raise DatabaseMissingError(str(path), f"not a newsbot archive: {error}") from None
-    if version != len(MIGRATIONS):
-        raise DatabaseMissingError(str(path), f"schema version {version} is not this version's")
+    if version < len(MIGRATIONS):
+        raise ArchiveOutdatedError(str(path))
+    if version > len(MIGRATIONS):
+        raise DatabaseMissingError(
+            str(path), f"written by a newer newsbot (schema {version}); upgrade newsbot"
+        )
     return db
 
 
@@ -211,16 +221,24 @@ def clear_articles(db: sqlite_utils.Database) -> None:
             db.execute(f"DELETE FROM {table}")
 
 
-def mark_indexed(db: sqlite_utils.Database, indexed_at: str) -> None:
-    """Record the finished run; its new generation number tells running bots to reload."""
+def mark_indexed(db: sqlite_utils.Database, indexed_at: str, pipeline: str) -> None:
+    """Record the finished run and the pipeline version that wrote it; its new generation
+    number tells running bots to reload."""
     with db.atomic():
         db.table("meta").upsert({"key": _LAST_INDEXED, "value": indexed_at}, pk="key")
+        db.table("meta").upsert({"key": _PIPELINE, "value": pipeline}, pk="key")
         db.table("meta").upsert({"key": _GENERATION, "value": str(generation(db) + 1)}, pk="key")
 
 
 def last_indexed(db: sqlite_utils.Database) -> str | None:
     """When the last indexing run finished."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", [_LAST_INDEXED]).fetchone()
+    return row[0] if row else None
+
+
+def pipeline_version(db: sqlite_utils.Database) -> str | None:
+    """The version of cleaning and analysis that wrote the last indexing run."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [_PIPELINE]).fetchone()
     return row[0] if row else None
 
 
@@ -298,4 +316,5 @@ def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
         first_published=first,
         last_published=last,
         last_indexed=last_indexed(db),
+        pipeline_version=pipeline_version(db),
     )

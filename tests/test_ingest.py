@@ -12,10 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from index.archive import Archive
-from index.errors import WriterBusyError
-from index.ingest import index_sources
+from index.errors import ArchiveOutdatedError, WriterBusyError
+from index.ingest import PIPELINE_VERSION, index_sources
+from index.schema import MIGRATIONS
 from index.store import writer_lock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,3 +207,36 @@ def test_killed_indexer_leaves_a_consistent_archive(tmp_path: Path) -> None:
         counts(clean)[0] + 12,
         counts(clean)[1] + counts(tmp_path / "base.db")[1],
     )
+
+
+def test_archive_of_an_older_version_is_upgraded_by_indexing(tmp_path: Path) -> None:
+    db_path = tmp_path / "old.db"
+    old = sqlite_utils.Database(db_path)
+    MIGRATIONS[0](old)
+    old.execute("PRAGMA user_version = 1")
+    old.table("articles").insert(
+        {
+            "id": "lama",
+            "origin": str(tmp_path / "gone.txt"),
+            "content_hash": "x",
+            "language": "id",
+            "indexed_at": "2020-01-01T00:00:00+00:00",
+        }
+    )
+    old.table("passages").insert(
+        {
+            "passage_id": "lama#1",
+            "article_id": "lama",
+            "ordinal": 1,
+            "text": "Harga garam naik.",
+            "terms": "harga garam naik",
+        }
+    )
+    old.close()
+    with pytest.raises(ArchiveOutdatedError, match=f"newsbot index --db {db_path}"):
+        Archive(db_path)
+    index_sources(db_path, [SAMPLE])
+    archive = Archive(db_path)
+    assert archive.ask("harga garam").hits[0].article_id == "lama"
+    assert archive.ask("tarif bus listrik").answered
+    assert archive.stats().pipeline_version == PIPELINE_VERSION
