@@ -181,7 +181,7 @@ def news_paragraphs(paragraphs: list[str]) -> list[str]:
     for paragraph in paragraphs:
         linked_headline = skip_headline and len(paragraph) <= _HEADLINE_MAX_CHARS
         skip_headline = _LONE_CROSS_LINK.fullmatch(paragraph) is not None
-        if linked_headline and not paragraph.endswith("."):
+        if skip_headline or (linked_headline and not paragraph.endswith(".")):
             continue
         text = drop_cross_links(paragraph).strip()
         if text and not is_boilerplate(text):
