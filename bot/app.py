@@ -21,11 +21,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import feeds, handlers
 from bot.config import BotSettings
 from bot.services import Services
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS, Texts
 from index.archive import Archive
+from index.errors import NewsbotError
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,16 @@ def build_application(services: Services) -> BotApplication:
         ]
     )
     application.add_error_handler(handlers.on_error)
+    if settings.feeds:
+        # The job queue comes with PTB's job-queue extra, one of newsbot's dependencies.
+        if application.job_queue is None:
+            raise NewsbotError("polling feeds needs python-telegram-bot[job-queue]; reinstall")
+        application.job_queue.run_repeating(
+            feeds.poll_feeds,
+            interval=settings.feed_interval,
+            first=feeds.FIRST_POLL,
+            name=feeds.FEED_JOB,
+        )
     return application
 
 

@@ -7,17 +7,28 @@ file (and line) and the reason, and everything readable is still yielded.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from index.models import Failure, ReadItem
+from index.sources.feed import FEED_SUFFIXES, read_feed_file, read_url
+from index.sources.fetch import is_url
 from index.sources.html import read_html
 from index.sources.jsonl import read_jsonl
+from index.sources.options import DEFAULT_MAX_FILE_MB, ReadOptions
 from index.sources.table import read_csv
 from index.sources.txt import read_txt
 
-DEFAULT_MAX_FILE_MB = 50
-SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".csv", ".jsonl", ".jsonl.gz")
+__all__ = [
+    "DEFAULT_MAX_FILE_MB",
+    "SUPPORTED_SUFFIXES",
+    "ReadOptions",
+    "is_url",
+    "read_file",
+    "read_url",
+    "source_files",
+]
+
+SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".csv", ".jsonl", ".jsonl.gz", *FEED_SUFFIXES)
 # Readers that take the whole file at once; JSONL is streamed line by line instead.
 _WHOLE_FILE_READERS: dict[str, Callable[[Path, Path, bytes], Iterator[ReadItem]]] = {
     ".txt": read_txt,
@@ -25,14 +36,6 @@ _WHOLE_FILE_READERS: dict[str, Callable[[Path, Path, bytes], Iterator[ReadItem]]
     ".htm": read_html,
     ".csv": read_csv,
 }
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How readers treat their input; the command line builds it from the settings."""
-
-    max_file_bytes: int = DEFAULT_MAX_FILE_MB * 1024 * 1024
-    fetch_pages: bool = True
 
 
 def _reader_suffix(path: Path) -> str | None:
@@ -70,7 +73,7 @@ def read_file(path: Path, root: Path, options: ReadOptions | None = None) -> Ite
         yield Failure(
             str(path),
             "unsupported file type; give a .txt article, an .html or .htm page, a .csv table,"
-            " a .jsonl or .jsonl.gz file, or a folder",
+            " a .jsonl or .jsonl.gz file, an .xml, .rss or .atom feed, or a folder",
         )
         return
     try:
@@ -79,6 +82,9 @@ def read_file(path: Path, root: Path, options: ReadOptions | None = None) -> Ite
             return
         if reader := _WHOLE_FILE_READERS.get(suffix):
             yield from reader(path, root, path.read_bytes())
+            return
+        if suffix in FEED_SUFFIXES:
+            yield from read_feed_file(path, path.read_bytes(), options)
             return
     except OSError as error:
         yield Failure(str(path), f"cannot read the file: {error.strerror or error}")

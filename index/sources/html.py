@@ -1,8 +1,9 @@
 """HTML article pages -> ``RawArticle``: the story's text and metadata through trafilatura.
 
 This is the only module that imports trafilatura; the feed reader calls ``article_from_html``
-for the pages it fetches. Text is passed through as the page has it: datelines, ``Baca juga``
-and ``Pewarta:`` footers are the cleaner's business.
+for the pages it fetches and ``paragraphs_from_fragment`` for the entries' own HTML. Text is
+passed through as the page has it: datelines, ``Baca juga`` and ``Pewarta:`` footers are the
+cleaner's business.
 """
 
 from __future__ import annotations
@@ -71,6 +72,19 @@ def article_from_html(
         published=_published(tree, document.date),
         reporter=_reporter(document.author),
     )
+
+
+def paragraphs_from_fragment(fragment: str) -> list[str]:
+    """The text of an HTML fragment, such as a feed entry's summary, one line per block.
+
+    ``trafilatura.load_html`` takes only whole documents, so the fragment is wrapped in one;
+    ``favor_recall`` keeps the few lines an entry has, which a page's extraction would drop.
+    """
+    tree = trafilatura.load_html(f"<html><body>{fragment}</body></html>")
+    if tree is None:
+        return []
+    text = trafilatura.extract(tree, include_comments=False, favor_recall=True)
+    return _paragraphs(text or "", None)
 
 
 def read_html(path: Path, root: Path, data: bytes) -> Iterator[ReadItem]:
