@@ -159,7 +159,8 @@ class _Run:
     unchanged: int = 0
     failures: list[Failure] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
-    seen: dict[str, str] = field(default_factory=dict)
+    # Article id -> (origin, content hash) of its first record in this run.
+    seen: dict[str, tuple[str, str]] = field(default_factory=dict)
     pending: list[RawArticle] = field(default_factory=list)
 
     def take(self, item: ReadItem) -> None:
@@ -173,8 +174,21 @@ class _Run:
     def _take_article(self, raw: RawArticle) -> None:
         digest = content_hash(raw)
         state = self.known.get(raw.article_id)
-        conflict = _conflict(raw, digest, self.seen, state)
-        self.seen.setdefault(raw.article_id, raw.origin)
+        earlier = self.seen.get(raw.article_id)
+        if earlier is not None:
+            # The same record again (one entry in two of an outlet's feeds) is already taken
+            # care of; a different one claiming the id is a conflict.
+            if earlier[1] != digest:
+                self.failures.append(
+                    Failure(
+                        raw.origin,
+                        f"id {raw.article_id!r} appears twice in this run (first in"
+                        f" {earlier[0]}); give each article its own id",
+                    )
+                )
+            return
+        self.seen[raw.article_id] = (raw.origin, digest)
+        conflict = _conflict(raw, digest, state)
         if conflict:
             self.failures.append(Failure(raw.origin, conflict))
         elif state is not None and state.content_hash == digest:
@@ -199,6 +213,10 @@ class _Run:
                 batch.append(stored)
         write_articles(self.db, batch, self.indexed_at, new_stems)
         self.pending.clear()
+
+    @property
+    def changed(self) -> bool:
+        return self.added + self.updated > 0
 
     def report(self, removed: int) -> IndexReport:
         return IndexReport(
@@ -250,7 +268,7 @@ def index_sources(
                     run.take(item)
                 run.flush()
             removed = _prune(db, run, origins) if prune else 0
-            mark_indexed(db, run.indexed_at, PIPELINE_VERSION)
+            mark_indexed(db, run.indexed_at, PIPELINE_VERSION, changed=run.changed or removed > 0)
         finally:
             db.close()
     return run.report(removed)
@@ -317,15 +335,8 @@ def _read_with_progress(
             progress(IndexProgress(done, len(files), articles_read))
 
 
-def _conflict(
-    raw: RawArticle, digest: str, seen: dict[str, str], state: ArticleState | None
-) -> str | None:
-    """Why this record may not take its id, or ``None`` when it may."""
-    if raw.article_id in seen:
-        return (
-            f"id {raw.article_id!r} appears twice in this run (first in {seen[raw.article_id]});"
-            " give each article its own id"
-        )
+def _conflict(raw: RawArticle, digest: str, state: ArticleState | None) -> str | None:
+    """Why this record may not take the id of the stored article, or ``None`` when it may."""
     if state is not None and state.origin != raw.origin and state.content_hash != digest:
         return (
             f"id {raw.article_id!r} already belongs to an article from {state.origin};"

@@ -221,13 +221,17 @@ def clear_articles(db: sqlite_utils.Database) -> None:
             db.execute(f"DELETE FROM {table}")
 
 
-def mark_indexed(db: sqlite_utils.Database, indexed_at: str, pipeline: str) -> None:
-    """Record the finished run and the pipeline version that wrote it; its new generation
-    number tells running bots to reload."""
+def mark_indexed(
+    db: sqlite_utils.Database, indexed_at: str, pipeline: str, *, changed: bool
+) -> None:
+    """Record the finished run and the pipeline version that wrote it. When it changed any
+    passage, a new generation number tells running bots to reload."""
     with db.atomic():
         db.table("meta").upsert({"key": _LAST_INDEXED, "value": indexed_at}, pk="key")
         db.table("meta").upsert({"key": _PIPELINE, "value": pipeline}, pk="key")
-        db.table("meta").upsert({"key": _GENERATION, "value": str(generation(db) + 1)}, pk="key")
+        if changed:
+            next_generation = str(generation(db) + 1)
+            db.table("meta").upsert({"key": _GENERATION, "value": next_generation}, pk="key")
 
 
 def last_indexed(db: sqlite_utils.Database) -> str | None:

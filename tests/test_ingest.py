@@ -240,3 +240,36 @@ def test_archive_of_an_older_version_is_upgraded_by_indexing(tmp_path: Path) -> 
     assert archive.ask("harga garam").hits[0].article_id == "lama"
     assert archive.ask("tarif bus listrik").answered
     assert archive.stats().pipeline_version == PIPELINE_VERSION
+
+
+def test_one_record_in_two_files_is_one_article(tmp_path: Path) -> None:
+    line = '{"id": "e-1", "title": "Banjir surut", "body": "Banjir di Medan surut."}\n'
+    latest, category = tmp_path / "latest.jsonl", tmp_path / "daerah.jsonl"
+    latest.write_text(line, "utf-8")
+    category.write_text(line, "utf-8")
+    report = index_sources(tmp_path / "a.db", [latest, category])
+    assert (report.added, report.failed) == (1, 0)
+
+
+def test_two_records_claiming_one_id_in_a_run(tmp_path: Path) -> None:
+    records = tmp_path / "feed.jsonl"
+    records.write_text(
+        '{"id": "e-1", "body": "Banjir di Medan surut."}\n'
+        '{"id": "e-1", "body": "Harga beras turun."}\n',
+        "utf-8",
+    )
+    report = index_sources(tmp_path / "a.db", [records])
+    assert report.added == 1
+    [failure] = report.failures
+    assert "id 'e-1' appears twice in this run" in failure.reason
+
+
+def test_a_run_that_changes_nothing_keeps_the_generation(tmp_path: Path) -> None:
+    db_path = tmp_path / "a.db"
+    index_sources(db_path, [SAMPLE])
+    with sqlite3.connect(db_path) as connection:
+        before = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    index_sources(db_path, [SAMPLE])
+    with sqlite3.connect(db_path) as connection:
+        after = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    assert before == after == ("1",)
