@@ -30,7 +30,7 @@ from index.ingest import index_sources
 from index.models import Failure, Notice, RawArticle, ReadItem
 from index.sources import ReadOptions, read_file, read_url
 from index.sources.feed import read_feed
-from index.sources.fetch import USER_AGENT, FetchError, fetch
+from index.sources.fetch import USER_AGENT, FetchError, fetch, is_public_host
 from index.store import writer_lock
 from tests.fakebot import Chat, FakeTelegram, Message, User
 
@@ -734,3 +734,12 @@ def test_no_feeds_no_job(services: Services) -> None:
     application = build_application(plain)
     assert application.job_queue is not None
     assert application.job_queue.get_jobs_by_name(FEED_JOB) == ()
+
+
+def test_links_to_private_addresses_are_not_fetched() -> None:
+    assert is_public_host("93.184.215.14")
+    assert not is_public_host("127.0.0.1")
+    assert not is_public_host("10.1.2.3")
+    assert not is_public_host("169.254.169.254")
+    with pytest.raises(FetchError, match="not a public address"):
+        fetch("http://10.1.2.3/admin", trusted_host="127.0.0.1")

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 
@@ -88,7 +89,7 @@ def read_url(
         fetched.body,
         url,
         options,
-        page_fetcher(options, timeout=timeout),
+        page_fetcher(options, timeout=timeout, trusted_host=urlsplit(fetched.url).hostname or ""),
         content_type=fetched.media_type,
         base_url=fetched.url,
     )
@@ -100,11 +101,16 @@ def read_feed_file(path: Path, data: bytes, options: ReadOptions) -> Iterator[Re
     yield from read_feed(data, str(path.resolve()), options, page_fetcher(options))
 
 
-def page_fetcher(options: ReadOptions, *, timeout: float = DEFAULT_TIMEOUT) -> PageFetcher:
-    """Fetches entry pages with the same caps as feeds."""
+def page_fetcher(
+    options: ReadOptions, *, timeout: float = DEFAULT_TIMEOUT, trusted_host: str | None = None
+) -> PageFetcher:
+    """Fetches entry pages with the same caps as feeds; for a live feed, from public addresses
+    or the feed's own host only (a saved feed file is the admin's own choice, like its links)."""
 
     def fetch_page(link: str) -> bytes:
-        return fetch(link, timeout=timeout, max_bytes=options.max_file_bytes).body
+        return fetch(
+            link, timeout=timeout, max_bytes=options.max_file_bytes, trusted_host=trusted_host
+        ).body
 
     return fetch_page
 

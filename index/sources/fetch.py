@@ -7,8 +7,11 @@ than 50 MB", "cannot connect (connection refused)".
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -62,19 +65,45 @@ def size_text(count: int) -> str:
     return f"{count} bytes"
 
 
+def is_public_host(host: str) -> bool:
+    """Whether every address the host name resolves to is on the public internet."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False
+    return bool(addresses) and all(
+        ipaddress.ip_address(str(address).split("%", 1)[0]).is_global for address in addresses
+    )
+
+
+def _host_guard(trusted_host: str) -> Callable[[httpx.Request], None]:
+    """Refuses requests (redirects included) to private addresses, except ``trusted_host``."""
+
+    def check(request: httpx.Request) -> None:
+        host = request.url.host
+        if host != trusted_host and not is_public_host(host):
+            raise FetchError(f"{host} is not a public address and not the feed's own host")
+
+    return check
+
+
 def fetch(
     url: str,
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = ReadOptions().max_file_bytes,
+    trusted_host: str | None = None,
 ) -> Fetched:
     """GET ``url``, following at most five redirects; ``FetchError`` says why it failed.
 
     ``timeout`` bounds the whole request, not only each network read, so a server that trickles
     bytes cannot hold a run; the body is streamed and the request dropped past ``max_bytes``.
+    With ``trusted_host``, only that host and public addresses are fetched: a link found in a
+    feed must not make the bot read the machine's own network.
     """
     if not is_url(url):
         raise FetchError("not an http(s) URL")
+    hooks = {"request": [_host_guard(trusted_host)]} if trusted_host is not None else {}
     deadline = time.monotonic() + timeout
     too_large = FetchError(f"response larger than {size_text(max_bytes)}")
     try:
@@ -84,6 +113,7 @@ def fetch(
                 max_redirects=MAX_REDIRECTS,
                 timeout=timeout,
                 headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
+                event_hooks=hooks,
             ) as client,
             client.stream("GET", url) as response,
         ):
