@@ -68,6 +68,10 @@ def size_text(count: int) -> str:
 def is_public_host(host: str) -> bool:
     """Whether every address the host name resolves to is on the public internet."""
     try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except OSError:
         return False
