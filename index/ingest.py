@@ -42,7 +42,7 @@ from index.workers import DEFAULT_WORKERS, Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 _BATCH = 500
 _PROGRESS_EVERY = 100
 # Fewest words per piece of stemming work sent to a worker process.
@@ -62,6 +62,8 @@ Progress = Callable[[IndexProgress], None]
 
 
 def content_hash(raw: RawArticle) -> str:
+    if raw.listing is not None:
+        return hashlib.sha256(repr((PIPELINE_VERSION, raw.listing)).encode()).hexdigest()
     fields = (
         PIPELINE_VERSION,
         raw.body,
@@ -214,6 +216,11 @@ class _Run:
         write_articles(self.db, batch, self.indexed_at, new_stems)
         self.pending.clear()
 
+    def already_have(self, raw: RawArticle) -> bool:
+        """Whether this record is stored as it is (a feed entry whose listing is unchanged)."""
+        state = self.known.get(raw.article_id)
+        return state is not None and state.content_hash == content_hash(raw)
+
     @property
     def changed(self) -> bool:
         return self.added + self.updated > 0
@@ -263,7 +270,7 @@ def index_sources(
                 )
                 origins = _Origins()
                 for item in _read_with_progress(
-                    list(sources), progress, options or ReadOptions(), origins
+                    list(sources), progress, options or ReadOptions(), origins, run.already_have
                 ):
                     run.take(item)
                 run.flush()
@@ -301,7 +308,11 @@ def _prune(db: sqlite_utils.Database, run: _Run, origins: _Origins) -> int:
 
 
 def _read_with_progress(
-    sources: list[Path | str], progress: Progress | None, options: ReadOptions, origins: _Origins
+    sources: list[Path | str],
+    progress: Progress | None,
+    options: ReadOptions,
+    origins: _Origins,
+    already_have: Callable[[RawArticle], bool],
 ) -> Iterator[ReadItem]:
     # Files as (file, the folder its id is relative to); feeds as their URL.
     files: list[tuple[Path, Path] | str] = []
@@ -317,7 +328,7 @@ def _read_with_progress(
         if isinstance(read, str):
             # Not recorded as read whole: a feed lists only its newest entries, so an entry it
             # no longer lists has aged out of the feed, not gone from the outlet.
-            origin, items = read, read_url(read, options)
+            origin, items = read, read_url(read, options, already_have=already_have)
         else:
             path, root = read
             origin, items = str(path.resolve()), read_file(path, root, options)

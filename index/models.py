@@ -17,6 +17,9 @@ class RawArticle:
     url: str | None = None
     published: str | None = None
     reporter: str | None = None
+    # For a feed entry: what the feed lists about it (and whether its page was read). When this
+    # is unchanged the entry is, so its page need not be fetched again.
+    listing: str | None = None
 
 
 @dataclass(frozen=True)

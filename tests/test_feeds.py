@@ -566,8 +566,11 @@ def test_repolling_leaves_entries_unchanged_and_adds_new_ones(
     db = tmp_path / "a.db"
     url = server.url("/rss.xml")
     assert index_sources(db, [url], options=WITH_PAGES).added == 2
+    requests_before = len(server.user_agents)
     again = index_sources(db, [url], options=WITH_PAGES)
     assert (again.added, again.updated, again.unchanged, again.failed) == (0, 0, 2, 0)
+    # Only the feed itself: the pages of entries it still lists unchanged are not fetched again.
+    assert len(server.user_agents) - requests_before == 1
     # The outlet publishes a story; the oldest one drops out of the feed.
     server.routes[url.removeprefix(server.base)] = Route(rss(server.base, NEW_ITEM, FERRY_ITEM))
     newer = index_sources(db, [url], options=WITH_PAGES, prune=True)

@@ -74,11 +74,17 @@ class _Feed:
 
 
 def read_url(
-    url: str, options: ReadOptions, *, timeout: float = DEFAULT_TIMEOUT
+    url: str,
+    options: ReadOptions,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    already_have: Callable[[RawArticle], bool] | None = None,
 ) -> Iterator[ReadItem]:
     """The articles of the feed at ``url``, which is also their origin.
 
-    A feed that cannot be fetched is one ``Failure``, so one dead feed never stops a run.
+    A feed that cannot be fetched is one ``Failure``, so one dead feed never stops a run. An
+    entry ``already_have`` says is stored as the feed lists it is yielded from the feed alone,
+    without fetching its page again.
     """
     try:
         fetched = fetch(url, timeout=timeout, max_bytes=options.max_file_bytes)
@@ -92,6 +98,7 @@ def read_url(
         page_fetcher(options, timeout=timeout, trusted_host=urlsplit(fetched.url).hostname or ""),
         content_type=fetched.media_type,
         base_url=fetched.url,
+        already_have=already_have,
     )
 
 
@@ -123,6 +130,7 @@ def read_feed(
     *,
     content_type: str | None = None,
     base_url: str | None = None,
+    already_have: Callable[[RawArticle], bool] | None = None,
 ) -> Iterator[ReadItem]:
     """One article per entry of the RSS or Atom feed in ``data``, failures and notices.
 
@@ -139,11 +147,22 @@ def read_feed(
         return
     fetcher = fetch_page if options.fetch_pages else None
     for entry in feed.entries:
-        yield from _read_entry(entry, feed, origin, fetcher)
+        yield from _read_entry(entry, feed, origin, fetcher, already_have)
+
+
+def _listing(entry: _Entry, page_read: bool) -> str:
+    """What the feed says about the entry; a change here means the entry changed."""
+    texts = [(text.value, text.html) for text in entry.texts]
+    fields = (entry.guid, entry.link, entry.title, entry.published, entry.author, texts)
+    return repr((fields, "page" if page_read else "entry"))
 
 
 def _read_entry(
-    entry: _Entry, feed: _Feed, origin: str, fetch_page: PageFetcher | None
+    entry: _Entry,
+    feed: _Feed,
+    origin: str,
+    fetch_page: PageFetcher | None,
+    already_have: Callable[[RawArticle], bool] | None,
 ) -> Iterator[ReadItem]:
     # The guid is the feed's own name for the entry and the link its address: both stay the
     # same from one poll to the next, so a re-read entry is recognised, not added again.
@@ -153,6 +172,22 @@ def _read_entry(
             origin, f"{entry.label} has no id and no link, so it cannot be told apart across polls"
         )
         return
+    wants_page = fetch_page is not None and entry.link is not None
+    paragraphs = _entry_paragraphs(entry)
+    listed = RawArticle(
+        article_id=article_id,
+        origin=origin,
+        body="\n\n".join(paragraphs),
+        title=entry.title,
+        outlet=feed.title,
+        url=entry.link,
+        published=entry.published,
+        reporter=entry.author,
+        listing=_listing(entry, page_read=wants_page),
+    )
+    if already_have is not None and already_have(listed):
+        yield listed
+        return
     page: RawArticle | None = None
     page_problem: str | None = None
     if fetch_page is not None and entry.link:
@@ -160,7 +195,6 @@ def _read_entry(
     if page is not None:
         body = page.body
     else:
-        paragraphs = _entry_paragraphs(entry)
         if not paragraphs:
             detail = f": the page gave none ({page_problem})" if page_problem else ""
             yield Failure(origin, f"{entry.label} has no text{detail}")
@@ -180,6 +214,7 @@ def _read_entry(
         url=entry.link or (page.url if page else None),
         published=entry.published or (page.published if page else None),
         reporter=entry.author or (page.reporter if page else None),
+        listing=_listing(entry, page_read=page is not None),
     )
 
 
