@@ -70,11 +70,17 @@ def _group_stories(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX story_bands_by_article ON story_bands(article_id)")
 
 
+def _tell_episodes_apart(db: sqlite_utils.Database) -> None:
+    # The episode number a title names, so parts of a series are not taken for copies.
+    db.execute("ALTER TABLE signatures ADD COLUMN part TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
     _remember_stems,
     _group_stories,
+    _tell_episodes_apart,
 )
 
 

@@ -22,7 +22,7 @@ from index.errors import (
 )
 from index.models import ArchiveStats, Article, Hit, Passage, ScoredPassage
 from index.schema import MIGRATIONS, migrate, schema_version
-from index.stories import Signature, band_keys, best_match, decode, encode
+from index.stories import Signature, band_keys, best_match, decode, encode, part_number
 
 _LAST_INDEXED = "last_indexed"
 _GENERATION = "generation"
@@ -112,7 +112,10 @@ def write_articles(
             "DELETE FROM passages WHERE article_id = ?",
             [(item.article.article_id,) for item in items],
         )
-        story_ids = [assign_story(db, item.article.article_id, item.signature) for item in items]
+        story_ids = [
+            assign_story(db, item.article.article_id, item.signature, item.article.title)
+            for item in items
+        ]
         db.table("articles").upsert_all(
             (
                 {
@@ -150,25 +153,32 @@ def write_articles(
         )
 
 
-def assign_story(db: sqlite_utils.Database, article_id: str, signature: Signature) -> str:
+def assign_story(
+    db: sqlite_utils.Database, article_id: str, signature: Signature, title: str | None
+) -> str:
     """The story this article belongs to: that of the most similar article already stored, or
     a new one named after it. Call inside the write's transaction."""
     _forget_story(db, article_id)
+    part = part_number(title)
     keys = band_keys(signature)
     if not keys:
         return article_id
     placeholders = ",".join("?" * len(keys))
     candidates = db.execute(
-        "SELECT DISTINCT s.article_id, s.signature, s.story_id FROM story_bands b"
+        "SELECT DISTINCT s.article_id, s.signature, s.story_id, s.part FROM story_bands b"
         f" JOIN signatures s ON s.article_id = b.article_id WHERE b.band IN ({placeholders})",
         keys,
     ).fetchall()
-    stories = {candidate: story for candidate, _, story in candidates}
-    match = best_match(signature, [(candidate, decode(sig)) for candidate, sig, _ in candidates])
+    stories = {candidate: story for candidate, _, story, _ in candidates}
+    match = best_match(
+        signature,
+        part,
+        [(candidate, decode(sig), other_part) for candidate, sig, _, other_part in candidates],
+    )
     story_id = stories[match] if match is not None else article_id
     db.execute(
-        "INSERT INTO signatures (article_id, signature, story_id) VALUES (?, ?, ?)",
-        [article_id, encode(signature), story_id],
+        "INSERT INTO signatures (article_id, signature, story_id, part) VALUES (?, ?, ?, ?)",
+        [article_id, encode(signature), story_id, part],
     )
     db.conn.executemany(
         "INSERT INTO story_bands (band, article_id) VALUES (?, ?)",

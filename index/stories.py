@@ -10,6 +10,7 @@ bins is the same story.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
 
@@ -22,6 +23,9 @@ SHINGLE_WORDS = 5
 # bins, different stories on one beat (a week of KPK summonses) up to about 0.6.
 SAME_STORY = 0.7
 _EMPTY = 0xFFFFFFFF
+_PART = re.compile(
+    r"\((\d{1,3})\)\s*$|\b(?:Bag(?:ian)?|Part|Eps?(?:isode)?)\.?\s*(\d{1,3})\b", re.IGNORECASE
+)
 
 Signature = tuple[int, ...]
 
@@ -79,8 +83,30 @@ def decode(text: str) -> Signature:
     return tuple(int(value, 16) for value in text.split())
 
 
-def best_match(sig: Signature, candidates: Sequence[tuple[str, Signature]]) -> str | None:
-    """The candidate (by key) most like ``sig``, if it is similar enough to be the same story."""
-    scored = [(similarity(sig, other), key) for key, other in candidates]
+def part_number(title: str | None) -> str | None:
+    """The episode of a series a title names: ``(2)``, ``Bag 3``, ``Part 1``, ``Eps. 4``.
+
+    Episodes of one series often share their whole description, so text alone would merge them.
+    """
+    if not title:
+        return None
+    match = _PART.search(title)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def best_match(
+    sig: Signature, part: str | None, candidates: Sequence[tuple[str, Signature, str | None]]
+) -> str | None:
+    """The candidate (by key) most like ``sig``, if it is similar enough to be the same story
+    and not another episode of a series. The same text is the same story whatever its title
+    says: quoting one and listing the other shows the reader nothing new."""
+    scored = [
+        (score, key)
+        for key, other, other_part in candidates
+        if (score := similarity(sig, other)) == 1.0
+        or part is None
+        or other_part is None
+        or part == other_part
+    ]
     best = max(scored, default=(0.0, ""))
     return best[1] if best[0] >= SAME_STORY else None

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from index.ingest import index_sources
-from index.stories import BINS, band_keys, decode, encode, shingles, signature, similarity
+from index.stories import (
+    BINS,
+    band_keys,
+    decode,
+    encode,
+    part_number,
+    shingles,
+    signature,
+    similarity,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -107,3 +116,36 @@ def test_shared_corpus_copies_share_stories(tmp_path: Path) -> None:
     duplicates = [ids for ids in by_body.values() if len(ids) > 1]
     for ids in duplicates:
         assert len({stories[article_id] for article_id in ids}) == 1, ids
+
+
+@pytest.mark.parametrize(
+    ("title", "part"),
+    [
+        ("MPF, melahirkan unicorn dari Indonesia (2)", "2"),
+        ("Bahasa Jawa jadi tantangan bagi pemain Srimulat (Bag 2)", "2"),
+        ("Podcast kota, Part 3: jalan kaki", "3"),
+        ("Eps. 4 - Pasar terapung", "4"),
+        ("Harga cabai naik 10 persen", None),
+        (None, None),
+    ],
+)
+def test_part_number(title: str | None, part: str | None) -> None:
+    assert part_number(title) == part
+
+
+def test_episodes_of_a_series_are_not_one_story(tmp_path: Path) -> None:
+    records = tmp_path / "series.jsonl"
+    lines = [
+        {"id": f"ep-{n}", "title": f"Podcast kota pesisir (Bag {n})", "body": f"{STORY} {n}."}
+        for n in (1, 2)
+    ]
+    lines.append({"id": "copy-1", "title": "Podcast kota pesisir (Bag 1)", "body": STORY})
+    lines.append({"id": "same-text", "title": "Podcast kota pesisir (Bag 3)", "body": STORY})
+    records.write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+    db_path = tmp_path / "a.db"
+    index_sources(db_path, [records])
+    stories = story_ids(db_path)
+    assert stories["ep-1"] == stories["copy-1"] == "ep-1"
+    assert stories["ep-2"] == "ep-2"
+    # The very same text is one story whatever the titles say.
+    assert stories["same-text"] == stories["copy-1"]
