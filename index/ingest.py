@@ -125,7 +125,8 @@ def _split_and_tokenize(
         parts = split_passages(article.article_id, article.paragraphs)
         texts = (article.title or "", *(passage.text for passage in parts))
         tokens = [content_tokens(text, article.language) for text in texts]
-        prepared.append((article, parts, tokens, signature("\n\n".join(article.paragraphs))))
+        body_tokens = [token for passage_tokens in tokens[1:] for token in passage_tokens]
+        prepared.append((article, parts, tokens, signature(body_tokens)))
     return prepared
 
 
