@@ -17,9 +17,9 @@ from typing import Any
 import trafilatura
 from trafilatura.settings import Document
 
-from index.models import Failure, Notice, RawArticle, ReadItem
+from index.models import Failure, RawArticle, ReadItem
 from index.sources.jsonl import iso_published
-from index.sources.text import UndecodableError, decode
+from index.sources.text import decoded_file
 from index.sources.txt import article_id_for
 
 # htmldate's extensive search reads any year in the text as a date (a "Copyright © ANTARA 2024"
@@ -89,14 +89,10 @@ def paragraphs_from_fragment(fragment: str) -> list[str]:
 
 def read_html(path: Path, root: Path, data: bytes) -> Iterator[ReadItem]:
     where = str(path)
-    try:
-        decoded = decode(data)
-    except UndecodableError as error:
-        yield Failure(where, str(error))
+    text = yield from decoded_file(where, data)
+    if text is None:
         return
-    if decoded.notice:
-        yield Notice(where, decoded.notice)
-    article = article_from_html(decoded.text, article_id_for(path, root), str(path.resolve()))
+    article = article_from_html(text, article_id_for(path, root), str(path.resolve()))
     if article is None:
         yield Failure(where, "no article text found in the page")
         return

@@ -13,9 +13,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.models import Failure, Notice, RawArticle, ReadItem
+from index.models import Failure, RawArticle, ReadItem
 from index.sources.jsonl import iso_published
-from index.sources.text import UndecodableError, decode
+from index.sources.text import decoded_file
 from index.sources.txt import article_id_for
 
 # Each field with the column names that mean it, best first: when a table has two of them,
@@ -154,18 +154,14 @@ def numbered_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | 
 
 def read_csv(path: Path, root: Path, data: bytes) -> Iterator[ReadItem]:
     where = str(path)
-    try:
-        decoded = decode(data)
-    except UndecodableError as error:
-        yield Failure(where, str(error))
+    text = yield from decoded_file(where, data)
+    if text is None:
         return
-    if decoded.notice:
-        yield Notice(where, decoded.notice)
     # A field is never longer than the file; the default limit (128 KiB) fails long articles.
-    if len(decoded.text) > csv.field_size_limit():
-        csv.field_size_limit(len(decoded.text))
-    header_line = next((line for line in decoded.text.splitlines() if line.strip()), "")
-    rows = numbered_rows(decoded.text, sniff_delimiter(header_line))
+    if len(text) > csv.field_size_limit():
+        csv.field_size_limit(len(text))
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    rows = numbered_rows(text, sniff_delimiter(header_line))
     first = next((item for item in rows if _has_text(item[1])), None)
     if first is None:
         yield Failure(where, "empty file")

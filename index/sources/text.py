@@ -4,7 +4,10 @@ come in, each with a notice so nobody is surprised (pure)."""
 from __future__ import annotations
 
 import codecs
+from collections.abc import Generator
 from dataclasses import dataclass
+
+from index.models import Failure, Notice, ReadItem
 
 # In real text almost no character is a control character; past this share it is not text.
 _MAX_CONTROL_SHARE = 0.01
@@ -53,3 +56,16 @@ def decode(data: bytes) -> Decoded:
         if _control_share(text) <= _MAX_CONTROL_SHARE:
             return Decoded(text, f"not UTF-8; decoded as {name}; save it as UTF-8 to be sure")
     raise UndecodableError("not text in UTF-8, UTF-16, Windows-1252 or Latin-1; save it as UTF-8")
+
+
+def decoded_file(where: str, data: bytes) -> Generator[ReadItem, None, str | None]:
+    """For a reader: yields the notice or failure of decoding a file; returns its text, or
+    ``None`` when it is not text. Use as ``text = yield from decoded_file(where, data)``."""
+    try:
+        result = decode(data)
+    except UndecodableError as error:
+        yield Failure(where, str(error))
+        return None
+    if result.notice:
+        yield Notice(where, result.notice)
+    return result.text

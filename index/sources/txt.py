@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.models import Failure, Notice, RawArticle, ReadItem
-from index.sources.text import UndecodableError, decode
+from index.models import Failure, RawArticle, ReadItem
+from index.sources.text import decoded_file
 
 
 def article_id_for(path: Path, root: Path) -> str:
@@ -17,16 +17,10 @@ def article_id_for(path: Path, root: Path) -> str:
 
 def read_txt(path: Path, root: Path, data: bytes) -> Iterator[ReadItem]:
     where = str(path)
-    try:
-        decoded = decode(data)
-    except UndecodableError as error:
-        yield Failure(where, str(error))
+    text = yield from decoded_file(where, data)
+    if text is None:
         return
-    if decoded.notice:
-        yield Notice(where, decoded.notice)
-    if not decoded.text.strip():
+    if not text.strip():
         yield Failure(where, "empty file")
         return
-    yield RawArticle(
-        article_id=article_id_for(path, root), origin=str(path.resolve()), body=decoded.text
-    )
+    yield RawArticle(article_id=article_id_for(path, root), origin=str(path.resolve()), body=text)
