@@ -37,27 +37,35 @@ _GLUE = re.compile(r"(?<=[A-Za-z0-9.,;:!?”\"')])(?=[A-Z][a-z])")
 # Agencies whose dateline may follow a teaser after a space; any other "Name (ABBR) - " after a
 # space is read as part of a sentence.
 _NEWS_AGENCIES = frozenset({"antara", "antara news", "reuters", "afp", "ap", "xinhua", "bernama"})
-_BACA_JUGA = re.compile(r"\s*Baca[ _]juga\s*:", re.IGNORECASE)
+_BACA_JUGA = re.compile(r"\s*[\[(]?\s*Baca[ _]juga\s*:", re.IGNORECASE)
 # "Baca juga:" alone in its paragraph; the linked headline is then the next paragraph.
 _LONE_CROSS_LINK = re.compile(r"Baca[ _]juga\s*:?", re.IGNORECASE)
 # A linked headline is a short line without a closing full stop.
 _HEADLINE_MAX_CHARS = 200
-# Other outlets open with "Jakarta, CNN Indonesia -- ", "Merdeka.com - ", "JUARA.NET, TOKYO - ":
-# a short run of capitalised words, then a dash, at the very start of the text.
+# Other outlets open with "Jakarta, CNN Indonesia -- ", "Merdeka.com - ", "JUARA.NET, TOKYO - ",
+# "blokTuban.com - ": a short run of capitalised words or a site name, then a dash, at the very
+# start of the text.
 _OPENING = re.compile(
-    r"(?P<head>(?:[A-Z(][\w.()/&']*[,]?\s){0,5}[A-Z(][\w.()/&']*)\s*(?:--|[-–—])\s+"
+    r"(?P<head>(?:[A-Z(][\w.()/&']*[,]?\s){0,5}[A-Z(][\w.()/&']*|[a-z]\w*\.com)"
+    r"(?:\s*(?:--|[-–—]))+\s+"
 )
-_OUTLET_WORD = re.compile(r"\.(?:com|net|co\.id|id)\b|\bCNN\b|\bPos Kota\b|\bANTARA", re.I)
+_OUTLET_WORD = re.compile(
+    r"\.(?:com|net|co\.id|id)\b|\bCNN\b|\bPos Kota\b|\bANTARA|[a-z]news$", re.I
+)
 # Whole paragraphs that are page furniture, not news: ad slots, video plugs, editor initials.
 _BOILERPLATE = re.compile(
     r"SCROLL TO CONTINUE WITH CONTENT|ADVERTISEMENT|\(\w{2,6}(?:/\w{2,6})*\)|[*\s]+|[-–—]+"
-    r"|Saksikan Live ?Detik ?\w*\s*:?|\"?Detik (?:Pagi|Sore), [^\"]*\"?",
+    r"|[\[\]()]|Saksikan Live ?Detik ?\w*\s*:?|\"?Detik (?:Pagi|Sore), [^\"]*\"?"
+    r"|(?:Simak|Tonton|Saksikan)(?: juga)? Video\b.*|DailySocial\.id adalah portal berita\b.*"
+    # A photo caption: a short line ending in the agency's photo credit.
+    r"|.{0,300}\((?:ANTARA|Antara)(?:/[^()]*)?\)",
     re.IGNORECASE,
 )
 # Endings that are credits, not news: "(Nama/Nama/Nama)" after a video item, "(ard)" initials.
 _TRAILING_CREDIT = re.compile(
     r"\s*\((?:[A-Z][^()/]*(?:/[^()/]+)+|[a-z]{2,6}(?:/[a-z]{2,6})*)\)\s*$"
 )
+_LEADING_BYLINE = re.compile(r"(?:Reporter|Pewarta|Penulis)\s*:\s*(?P<name>[^\n]{2,80})\n")
 _WEEKDAY_DATE = re.compile(
     r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu)\s*\((?P<day>\d{1,2})/(?P<month>\d{1,2})\)"
 )
@@ -210,9 +218,18 @@ def estimated_date(paragraphs: list[str], year: int | None) -> str | None:
     return None
 
 
+def split_leading_byline(text: str) -> tuple[str | None, str]:
+    """``Reporter: Nama`` on the first line (some outlets put it there), and the rest."""
+    match = _LEADING_BYLINE.match(text)
+    if match is None:
+        return None, text
+    return match.group("name").strip(), text[match.end() :]
+
+
 def clean_article(raw: RawArticle) -> Article:
     """Clean paragraphs and metadata; the record's own fields win over what the text says."""
-    body, footer = split_footer(raw.body.replace("\r\n", "\n").strip())
+    byline, text = split_leading_byline(raw.body.replace("\r\n", "\n").strip())
+    body, footer = split_footer(text)
     paragraphs = paragraphs_of(body)
     dateline = Dateline(city=None, agency=None, rest="")
     if paragraphs:
@@ -233,7 +250,7 @@ def clean_article(raw: RawArticle) -> Article:
         published=raw.published or estimate,
         published_estimated=estimate is not None,
         city=dateline.city,
-        reporter=raw.reporter or footer.reporter,
+        reporter=raw.reporter or byline or footer.reporter,
         editor=footer.editor,
         translator=footer.translator,
         copyright_year=footer.year,

@@ -102,10 +102,10 @@ def write_articles(
     """Replace these articles and their passages in one transaction, with the stems learnt."""
     with db.atomic():
         if new_stems:
-            db.table("stems").insert_all(
-                ({"word": word, "stem": stem} for word, stem in new_stems.items()),
-                pk="word",
-                replace=True,
+            # Plain SQL: sqlite-utils looks a single inserted row up by rowid, which a WITHOUT
+            # ROWID table does not have.
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO stems (word, stem) VALUES (?, ?)", new_stems.items()
             )
         # Whole batches per statement: sqlite-utils looks the table up on every call.
         db.conn.executemany(

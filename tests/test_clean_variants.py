@@ -16,6 +16,9 @@ def clean(body: str, **fields: str) -> Article:
     ("body", "city", "outlet"),
     [
         ("Jakarta, CNN Indonesia -- Harga cabai naik.", "Jakarta", "CNN Indonesia"),
+        ("Jakarta, CNN Indonesia - - Harga cabai naik.", "Jakarta", "CNN Indonesia"),
+        ("Rimanews - Harga cabai naik.", None, "Rimanews"),
+        ("blokTuban.com - Harga cabai naik.", None, "blokTuban.com"),
         ("Bandung, CNN Indonesia - Harga cabai naik.", "Bandung", "CNN Indonesia"),
         ("Merdeka.com - Harga cabai naik.", None, "Merdeka.com"),
         ("Suara.com - Harga cabai naik.", None, "Suara.com"),
@@ -59,6 +62,11 @@ def test_a_sentence_with_a_dash_is_not_an_opening() -> None:
         "* * *",
         "–",
         "Baca_Juga",
+        "[",
+        "Simak juga Video: Menteri bicara soal koperasi",
+        "Tonton juga Video: Banjir di Demak",
+        "Beyonce tampil di panggung (ANTARA/Beyonce.com)",
+        "DailySocial.id adalah portal berita startup dan inovasi teknologi.",
     ],
 )
 def test_page_furniture_paragraphs_are_dropped(furniture: str) -> None:
@@ -128,3 +136,14 @@ def test_no_estimate_without_a_year_or_with_an_impossible_date() -> None:
     assert clean("Jakarta (ANTARA) - Rapat Rabu (31/7).").published is None
     impossible = clean("Jakarta (ANTARA) - Rapat Rabu (31/2).\n\nCopyright © ANTARA 2019")
     assert impossible.published is None
+
+
+def test_bracketed_cross_link_leaves_nothing_behind() -> None:
+    body = "Isi satu. [Baca Juga: Judul lain]\n\n[Baca Juga: Judul kedua]\n\nIsi dua."
+    assert clean(body).paragraphs == ("Isi satu.", "Isi dua.")
+
+
+def test_byline_on_the_first_line() -> None:
+    article = clean("Reporter: Rina Lestari\n\nblokTuban.com - Harga cabai naik.")
+    assert (article.reporter, article.outlet) == ("Rina Lestari", "blokTuban.com")
+    assert article.paragraphs == ("Harga cabai naik.",)
