@@ -57,6 +57,8 @@ _BOILERPLATE = re.compile(
     r"SCROLL TO CONTINUE WITH CONTENT|ADVERTISEMENT|\(\w{2,6}(?:/\w{2,6})*\)|[*\s]+|[-–—]+"
     r"|[\[\]()]|Saksikan Live ?Detik ?\w*\s*:?|\"?Detik (?:Pagi|Sore), [^\"]*\"?"
     r"|(?:Simak|Tonton|Saksikan)(?: juga)? Video\b.*|DailySocial\.id adalah portal berita\b.*"
+    r"|Simak selengkapnya\b.*|Ikuti ulasan(?:nya)?\b.*|Sampaikan komentar Anda\b.*"
+    r"|Sumber\s*:.{1,60}"
     # A photo caption: a short line ending in the agency's photo credit.
     r"|.{0,300}\((?:ANTARA|Antara)(?:/[^()]*)?\)",
     re.IGNORECASE,
@@ -179,7 +181,10 @@ def drop_cross_links(paragraph: str) -> str:
 
 
 def is_boilerplate(paragraph: str) -> bool:
-    return _BOILERPLATE.fullmatch(paragraph) is not None
+    """Page furniture, or a headline of a linked story: short, all capitals, no full stop."""
+    if _BOILERPLATE.fullmatch(paragraph) is not None:
+        return True
+    return len(paragraph) <= _HEADLINE_MAX_CHARS and paragraph.isupper() and "." not in paragraph
 
 
 def news_paragraphs(paragraphs: list[str]) -> list[str]:

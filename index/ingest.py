@@ -42,7 +42,7 @@ from index.workers import DEFAULT_WORKERS, Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 _BATCH = 500
 _PROGRESS_EVERY = 100
 # Fewest words per piece of stemming work sent to a worker process.

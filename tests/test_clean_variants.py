@@ -67,6 +67,11 @@ def test_a_sentence_with_a_dash_is_not_an_opening() -> None:
         "Tonton juga Video: Banjir di Demak",
         "Beyonce tampil di panggung (ANTARA/Beyonce.com)",
         "DailySocial.id adalah portal berita startup dan inovasi teknologi.",
+        "Simak selengkapnya di halaman selanjutnya.",
+        "Ikuti ulasannya dalam Editorial Review bersama pakar.",
+        "Sampaikan komentar Anda melalui kolom live chat yang tersedia.",
+        "Sumber: Medium.",
+        "PSG RAMPUNGKAN TRANSFER PEMAIN MUDA",
     ],
 )
 def test_page_furniture_paragraphs_are_dropped(furniture: str) -> None:
