@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import shutil
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import BotApplication, announce_commands, build_application
+from bot.app import BotApplication, announce_commands
 from bot.config import BotSettings
 from bot.services import Services
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
@@ -21,6 +20,7 @@ from index.ingest import IndexProgress, Progress, index_sources
 from index.models import IndexReport
 from index.sources import ReadOptions
 from tests.fakebot import Chat, FakeTelegram, Message, User
+from tests.polling import polling_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "index" / "sample"
@@ -88,18 +88,8 @@ def services(fake: FakeTelegram, archive: Archive, sources: Path) -> Services:
 
 @pytest.fixture
 async def app(fake: FakeTelegram, services: Services) -> AsyncIterator[BotApplication]:
-    application = build_application(services)
-    assert application.updater is not None
-    await application.initialize()
-    await application.start()
-    await application.updater.start_polling(poll_interval=0, timeout=dt.timedelta(seconds=5))
-    try:
+    async with polling_bot(fake, services) as application:
         yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-    fake.assert_no_errors()
 
 
 @pytest.fixture

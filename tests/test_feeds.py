@@ -33,6 +33,7 @@ from index.sources.feed import read_feed
 from index.sources.fetch import USER_AGENT, FetchError, fetch, is_public_host
 from index.store import writer_lock
 from tests.fakebot import Chat, FakeTelegram, Message, User
+from tests.polling import polling_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "index" / "sample"
@@ -639,18 +640,8 @@ def services(tmp_path: Path, server: FeedServer, fake: FakeTelegram) -> Services
 
 @pytest.fixture
 async def app(fake: FakeTelegram, services: Services) -> AsyncIterator[BotApplication]:
-    application = build_application(services)
-    assert application.updater is not None
-    await application.initialize()
-    await application.start()
-    await application.updater.start_polling(poll_interval=0, timeout=dt.timedelta(seconds=5))
-    try:
+    async with polling_bot(fake, services) as application:
         yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-    fake.assert_no_errors()
 
 
 async def run_feed_job(app: BotApplication) -> None:
