@@ -37,6 +37,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench.report import format_table
 from index.clean import clean_article
 from index.models import Article, RawArticle
 from index.sources import read_file, source_files
@@ -242,18 +243,6 @@ def clip(value: object, width: int = VALUE_CHARS) -> str:
 
 
 # --- output -------------------------------------------------------------------------------
-
-
-def format_table(rows: Sequence[Sequence[str]], text_columns: int = 1) -> str:
-    """Columns padded to their widest cell; the first ``text_columns`` left-aligned."""
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(
-            cell.ljust(width) if column < text_columns else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    )
 
 
 def heading(text: str) -> None:

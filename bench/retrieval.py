@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
+from bench.report import format_table
 from index.analysis import analyze, analyze_question
 from index.archive import Archive
 from index.engine import K1, B
@@ -320,18 +321,6 @@ def table_row(result: Result, ours_p50: float) -> tuple[str, ...]:
         f"{1000 * percentile(result.seconds, 0.95):.2f}",
         f"{p50 / ours_p50:.2f}x" if ours_p50 > 0 else "-",
     )
-
-
-def format_table(rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            cell.ljust(width) if column == 0 else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    return "\n".join(lines)
 
 
 def results_table(results: Sequence[Result]) -> str:

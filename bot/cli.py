@@ -22,7 +22,7 @@ from bot.config import BotSettings, ConfigError, database_path, read_options
 from bot.render import render_answer_text
 from bot.texts import texts_for
 from index.analysis import detect_language
-from index.archive import DEFAULT_K, Archive
+from index.archive import DEFAULT_K, Archive, stats_of
 from index.errors import NewsbotError
 from index.ingest import PIPELINE_VERSION, IndexProgress, index_sources
 from index.models import Answer, ArchiveStats, IndexReport
@@ -211,7 +211,11 @@ def ask(
 def stats(db: str | None) -> None:
     """What the archive holds: articles, passages, outlets, dates, last indexing."""
     db_path = database_path(load_environment(), db)
-    click.echo(stats_text(open_archive(db_path).stats(), db_path))
+    try:
+        stats = stats_of(db_path)
+    except NewsbotError as error:
+        fail(str(error))
+    click.echo(stats_text(stats, db_path))
 
 
 @main.command()

@@ -59,7 +59,6 @@ def refresh_feeds(services: Services) -> IndexReport:
     thread)."""
     settings = services.settings
     report = index_sources(settings.db_path, settings.feeds, options=settings.read_options)
-    # Every finished run bumps the archive's generation, so skipping this when nothing changed
-    # would only move the rebuild to the next question (``Archive`` follows writers).
+    # Rebuilds only when the poll changed something; most polls change nothing.
     services.archive.reload()
     return report

@@ -25,7 +25,9 @@ class Archive:
         self.path = path
         self._local = threading.local()
         self._reloading = threading.Lock()
-        self._generation, self._engine = self._load_engine()
+        self._generation: int | None = None
+        self._engine = BM25Index.build(())
+        self.reload()
 
     def _db(self) -> sqlite_utils.Database:
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)
@@ -34,17 +36,21 @@ class Archive:
             self._local.db = db
         return db
 
-    def _load_engine(self) -> tuple[int, BM25Index]:
+    def reload(self) -> None:
+        """Catch up with the database: when an indexing run has changed it since the index was
+        built, rebuild the index and swap it in; otherwise do nothing."""
+        with self._reloading:
+            self._catch_up()
+
+    def _catch_up(self) -> None:
         db = open_for_reading(self.path)
         try:
-            return generation(db), BM25Index.build(passage_terms(db))
+            current = generation(db)
+            if current != self._generation:
+                self._engine = BM25Index.build(passage_terms(db))
+                self._generation = current
         finally:
             db.close()
-
-    def reload(self) -> None:
-        """Rebuild the index from what the database holds now, then swap it in."""
-        with self._reloading:
-            self._generation, self._engine = self._load_engine()
 
     def _follow_writers(self) -> None:
         """Start a reload in the background when another process has finished indexing.
@@ -58,7 +64,7 @@ class Archive:
     def _reload_if_idle(self) -> None:
         if self._reloading.acquire(blocking=False):
             try:
-                self._generation, self._engine = self._load_engine()
+                self._catch_up()
             finally:
                 self._reloading.release()
 
@@ -76,3 +82,12 @@ class Archive:
 
     def stats(self) -> ArchiveStats:
         return archive_stats(self._db())
+
+
+def stats_of(path: Path) -> ArchiveStats:
+    """What the archive at ``path`` holds, without building its search index."""
+    db = open_for_reading(path)
+    try:
+        return archive_stats(db)
+    finally:
+        db.close()

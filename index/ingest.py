@@ -77,9 +77,10 @@ def content_hash(raw: RawArticle) -> str:
 
 
 def prepare(
-    raws: Sequence[RawArticle], workers: Workers
+    raws: Sequence[RawArticle], digests: Sequence[str], workers: Workers
 ) -> tuple[list[StoredArticle], dict[str, str]]:
-    """Clean, split and analyse articles; also the stems this batch had to compute.
+    """Clean, split and analyse articles (``digests`` are their content hashes); also the stems
+    this batch had to compute.
 
     Cleaning and tokenising are spread over the worker processes by article; stemming, most of
     the work, by word: each new word is stemmed once however many articles use it.
@@ -109,7 +110,7 @@ def prepare(
     remember_stems(new_stems)
     stored = [
         _stored(*fields)
-        for fields in zip(raws, articles, passages, tokens, signatures, strict=True)
+        for fields in zip(digests, articles, passages, tokens, signatures, strict=True)
     ]
     return stored, new_stems
 
@@ -131,7 +132,7 @@ def _split_and_tokenize(
 
 
 def _stored(
-    raw: RawArticle,
+    digest: str,
     article: Article,
     passages: list[Passage],
     tokens: list[list[str]],
@@ -141,7 +142,7 @@ def _stored(
     title_terms, *passage_terms = (stemmed(text_tokens, language) for text_tokens in tokens)
     return StoredArticle(
         article=article,
-        content_hash=content_hash(raw),
+        content_hash=digest,
         passages=tuple(passages),
         # The title's terms belong to every passage: a headline word is evidence for each part.
         terms=tuple((*title_terms, *terms) for terms in passage_terms),
@@ -164,7 +165,8 @@ class _Run:
     notices: list[Notice] = field(default_factory=list)
     # Article id -> (origin, content hash) of its first record in this run.
     seen: dict[str, tuple[str, str]] = field(default_factory=dict)
-    pending: list[RawArticle] = field(default_factory=list)
+    # Records to write, each with its content hash.
+    pending: list[tuple[RawArticle, str]] = field(default_factory=list)
 
     def take(self, item: ReadItem) -> None:
         if isinstance(item, Failure):
@@ -197,15 +199,16 @@ class _Run:
         elif state is not None and state.content_hash == digest:
             self.unchanged += 1
         else:
-            self.pending.append(raw)
+            self.pending.append((raw, digest))
             if len(self.pending) >= _BATCH:
                 self.flush()
 
     def flush(self) -> None:
         """Prepare the pending articles (in worker processes when worth it) and write them."""
         batch: list[StoredArticle] = []
-        prepared, new_stems = prepare(self.pending, self.pool)
-        for raw, stored in zip(self.pending, prepared, strict=True):
+        raws = [raw for raw, _ in self.pending]
+        prepared, new_stems = prepare(raws, [digest for _, digest in self.pending], self.pool)
+        for raw, stored in zip(raws, prepared, strict=True):
             if not stored.passages:
                 self.failures.append(Failure(raw.origin, f"article {raw.article_id} has no text"))
             elif raw.article_id in self.known:

@@ -29,10 +29,11 @@ _WORD_BEFORE = re.compile(r"([\w.]{1,12})[.!?…]*[”\"’')\]]*$")
 _LOOKBEHIND_CHARS = 24
 
 
-def _ends_sentence(text: str, end: int) -> bool:
+def _ends_sentence(text: str, mark: re.Match[str]) -> bool:
     """False for ``dr.``, ``No.``, initials such as ``B.``; true for other sentence marks."""
-    if text[end - 1] != "." and "." not in text[max(0, end - 3) : end]:
+    if "." not in mark.group():
         return True
+    end = mark.end()
     match = _WORD_BEFORE.search(text, max(0, end - _LOOKBEHIND_CHARS), end)
     if match is None:
         return True
@@ -45,7 +46,7 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
-        if _ends_sentence(paragraph, match.end()):
+        if _ends_sentence(paragraph, match):
             sentences.append(paragraph[start : match.end()].strip())
             start = match.end()
     tail = paragraph[start:].strip()

@@ -236,30 +236,33 @@ def mark_indexed(
 ) -> None:
     """Record the finished run and the pipeline version that wrote it. When it changed any
     passage, a new generation number tells running bots to reload."""
+    values = {_LAST_INDEXED: indexed_at, _PIPELINE: pipeline}
+    if changed:
+        values[_GENERATION] = str(generation(db) + 1)
     with db.atomic():
-        db.table("meta").upsert({"key": _LAST_INDEXED, "value": indexed_at}, pk="key")
-        db.table("meta").upsert({"key": _PIPELINE, "value": pipeline}, pk="key")
-        if changed:
-            next_generation = str(generation(db) + 1)
-            db.table("meta").upsert({"key": _GENERATION, "value": next_generation}, pk="key")
+        db.table("meta").upsert_all(
+            ({"key": key, "value": value} for key, value in values.items()), pk="key"
+        )
 
 
 def last_indexed(db: sqlite_utils.Database) -> str | None:
     """When the last indexing run finished."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [_LAST_INDEXED]).fetchone()
-    return row[0] if row else None
+    return _meta(db, _LAST_INDEXED)
 
 
 def pipeline_version(db: sqlite_utils.Database) -> str | None:
     """The version of cleaning and analysis that wrote the last indexing run."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [_PIPELINE]).fetchone()
-    return row[0] if row else None
+    return _meta(db, _PIPELINE)
 
 
 def generation(db: sqlite_utils.Database) -> int:
-    """How many indexing runs have finished; a new value means the passages may have changed."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [_GENERATION]).fetchone()
-    return int(row[0]) if row else 0
+    """How many indexing runs have changed the passages; a new value means reload."""
+    return int(_meta(db, _GENERATION) or 0)
+
+
+def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
 
 
 def passage_terms(db: sqlite_utils.Database) -> Iterator[tuple[int, list[str]]]:
