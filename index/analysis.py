@@ -1,26 +1,26 @@
 """Text -> index terms, the same for passages and questions (pure; Sastrawi lives here).
 
 Terms are casefolded word tokens without stopwords; Indonesian words are reduced to their
-Sastrawi stem. Numbers keep their decimal comma or thousands dot (``19,8``, ``1.000``) so a
-figure in a question matches the same figure in a passage.
+Sastrawi stem (computed by ``index.stemmer`` from Sastrawi's dictionary). Numbers keep their
+decimal comma or thousands dot (``19,8``, ``1.000``) so a figure in a question matches the same
+figure in a passage.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+from index.stemmer import Stemmer
 
 INDONESIAN = "id"
 ENGLISH = "en"
 
 # Zero-width spaces and joiners, word joiner, byte order mark, soft hyphen, direction marks.
-_INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x200E, 0x200F, *range(0x202A, 0x202F)]
-)
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad\u202a-\u202e]")
 _TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*")
 _ALPHABETIC = re.compile(r"[a-z]+")
 
@@ -60,15 +60,15 @@ _STOPWORDS = {
     INDONESIAN: _INDONESIAN_STOPWORDS,
     ENGLISH: _INDONESIAN_STOPWORDS | _ENGLISH_STOPWORDS,
 }
-_STEMMER = StemmerFactory().create_stemmer()
-# Word -> stem for this process. Sastrawi is most of the cost of indexing, and a corpus repeats
-# its words, so each word is stemmed once (an archive's vocabulary fits easily in memory).
+_STEMMER = Stemmer(StemmerFactory().get_words())
+# Word -> stem for this process: a corpus repeats its words, so each is stemmed once (an
+# archive's vocabulary fits easily in memory).
 _STEMS: dict[str, str] = {}
 
 
 def normalize(text: str) -> str:
     """NFKC, casefolded, with invisible characters that would split a word removed."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def words(text: str) -> list[str]:
@@ -79,8 +79,8 @@ def words(text: str) -> list[str]:
 def detect_language(text: str) -> str:
     """``"en"`` when English function words outnumber Indonesian ones twice, else ``"id"``."""
     tokens = words(text)
-    english = sum(token in _ENGLISH_MARKERS for token in tokens)
-    indonesian = sum(token in _INDONESIAN_MARKERS for token in tokens)
+    english = sum(map(_ENGLISH_MARKERS.__contains__, tokens))
+    indonesian = sum(map(_INDONESIAN_MARKERS.__contains__, tokens))
     return ENGLISH if english > 2 * indonesian else INDONESIAN
 
 
@@ -88,25 +88,7 @@ def compute_stem(word: str) -> str:
     """Sastrawi's stem of one word; names it breaks, numbers and codes stay as they are."""
     if word in _PROTECTED_WORDS or not _ALPHABETIC.fullmatch(word):
         return word
-    stem: str = _STEMMER.stem(word)
-    return stem or word
-
-
-def compute_stems(batch: Sequence[str]) -> dict[str, str]:
-    """Stems of many words: the unit of work handed to worker processes."""
-    return {word: compute_stem(word) for word in batch}
-
-
-def remember_stems(stems: Mapping[str, str]) -> None:
-    """Add stems computed elsewhere (another process, the database) to this process's memo."""
-    _STEMS.update(stems)
-
-
-def _stem(word: str) -> str:
-    stem = _STEMS.get(word)
-    if stem is None:
-        stem = _STEMS[word] = compute_stem(word)
-    return stem
+    return _STEMMER.stem(word)
 
 
 def content_tokens(text: str, language: str = INDONESIAN) -> list[str]:
@@ -115,18 +97,13 @@ def content_tokens(text: str, language: str = INDONESIAN) -> list[str]:
     return [token for token in words(text) if token not in stopwords]
 
 
-def unknown_words(tokens: Iterable[str], language: str = INDONESIAN) -> set[str]:
-    """The tokens that analysis would stem and whose stem is not yet known."""
-    if language == ENGLISH:
-        return set()
-    return {token for token in tokens if token not in _STEMS}
-
-
 def stemmed(tokens: list[str], language: str = INDONESIAN) -> list[str]:
     """Index terms from content tokens: the second half of analysis."""
     if language == ENGLISH:
         return tokens
-    return [_stem(token) for token in tokens]
+    for token in set(tokens).difference(_STEMS):
+        _STEMS[token] = compute_stem(token)
+    return list(map(_STEMS.__getitem__, tokens))
 
 
 def analyze(text: str, language: str = INDONESIAN) -> list[str]:

@@ -7,22 +7,18 @@ holds is a conflict, reported, never overwritten.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from index.analysis import (
-    compute_stems,
-    content_tokens,
-    remember_stems,
-    stemmed,
-    unknown_words,
-)
+from index.analysis import analyze, content_tokens, stemmed
 from index.clean import clean_article
-from index.models import Article, Failure, IndexReport, Notice, Passage, RawArticle, ReadItem
+from index.models import Failure, IndexReport, Notice, RawArticle, ReadItem
 from index.sources import ReadOptions, is_url, read_file, read_url, source_files
 from index.split import split_passages
 from index.store import (
@@ -31,24 +27,23 @@ from index.store import (
     article_states,
     clear_articles,
     delete_articles,
-    known_stems,
     mark_indexed,
     open_for_writing,
     write_articles,
     writer_lock,
 )
-from index.stories import Signature, signature
+from index.stories import signature
 from index.workers import DEFAULT_WORKERS, Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
 PIPELINE_VERSION = "6"
-_BATCH = 500
+# Articles per piece of work for a worker process, and per write transaction.
+_BATCH = 200
+# Batches handed to the workers ahead of the one being written, so the cores stay busy while
+# the main process writes.
+_AHEAD = 3
 _PROGRESS_EVERY = 100
-# Fewest words per piece of stemming work sent to a worker process.
-_STEM_CHUNK = 200
-# Fewest articles per piece of cleaning and tokenising work sent to a worker process.
-_CLEAN_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -76,77 +71,25 @@ def content_hash(raw: RawArticle) -> str:
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
-def prepare(
-    raws: Sequence[RawArticle], digests: Sequence[str], workers: Workers
-) -> tuple[list[StoredArticle], dict[str, str]]:
-    """Clean, split and analyse articles (``digests`` are their content hashes); also the stems
-    this batch had to compute.
-
-    Cleaning and tokenising are spread over the worker processes by article; stemming, most of
-    the work, by word: each new word is stemmed once however many articles use it.
-    """
-    size = max(_CLEAN_CHUNK, -(-len(raws) // (2 * workers.count)))
-    chunks = [list(raws[i : i + size]) for i in range(0, len(raws), size)]
-    articles: list[Article] = []
-    passages: list[list[Passage]] = []
-    tokens: list[list[list[str]]] = []
-    signatures: list[Signature] = []
-    for chunk in workers.map(_split_and_tokenize, chunks):
-        for article, parts, article_tokens, article_signature in chunk:
-            articles.append(article)
-            passages.append(parts)
-            tokens.append(article_tokens)
-            signatures.append(article_signature)
-    unknown: set[str] = set()
-    for article, article_tokens in zip(articles, tokens, strict=True):
-        for text_tokens in article_tokens:
-            unknown |= unknown_words(text_tokens, article.language)
-    ordered = sorted(unknown)
-    size = max(_STEM_CHUNK, -(-len(ordered) // (2 * workers.count)))
-    word_chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
-    new_stems: dict[str, str] = {}
-    for stems in workers.map(compute_stems, word_chunks):
-        new_stems |= stems
-    remember_stems(new_stems)
-    stored = [
-        _stored(*fields)
-        for fields in zip(digests, articles, passages, tokens, signatures, strict=True)
-    ]
-    return stored, new_stems
+def prepare(records: Sequence[tuple[RawArticle, str]]) -> list[StoredArticle]:
+    """Clean, split and analyse each record (given with its content hash): the unit of work of
+    a worker process."""
+    return [_prepare(raw, digest) for raw, digest in records]
 
 
-def _split_and_tokenize(
-    raws: list[RawArticle],
-) -> list[tuple[Article, list[Passage], list[list[str]], Signature]]:
-    """Clean and split each article; tokens of its title, then of each passage; its story
-    signature."""
-    prepared = []
-    for raw in raws:
-        article = clean_article(raw)
-        parts = split_passages(article.article_id, article.paragraphs)
-        texts = (article.title or "", *(passage.text for passage in parts))
-        tokens = [content_tokens(text, article.language) for text in texts]
-        body_tokens = [token for passage_tokens in tokens[1:] for token in passage_tokens]
-        prepared.append((article, parts, tokens, signature(body_tokens)))
-    return prepared
-
-
-def _stored(
-    digest: str,
-    article: Article,
-    passages: list[Passage],
-    tokens: list[list[str]],
-    article_signature: Signature,
-) -> StoredArticle:
+def _prepare(raw: RawArticle, digest: str) -> StoredArticle:
+    article = clean_article(raw)
     language = article.language
-    title_terms, *passage_terms = (stemmed(text_tokens, language) for text_tokens in tokens)
+    passages = split_passages(article.article_id, article.paragraphs)
+    passage_tokens = [content_tokens(passage.text, language) for passage in passages]
+    title_terms = analyze(article.title or "", language)
     return StoredArticle(
         article=article,
         content_hash=digest,
         passages=tuple(passages),
         # The title's terms belong to every passage: a headline word is evidence for each part.
-        terms=tuple((*title_terms, *terms) for terms in passage_terms),
-        signature=article_signature,
+        terms=tuple((*title_terms, *stemmed(tokens, language)) for tokens in passage_tokens),
+        signature=signature([token for tokens in passage_tokens for token in tokens]),
     )
 
 
@@ -165,8 +108,11 @@ class _Run:
     notices: list[Notice] = field(default_factory=list)
     # Article id -> (origin, content hash) of its first record in this run.
     seen: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # Records to write, each with its content hash.
+    # Records to prepare, each with its content hash.
     pending: list[tuple[RawArticle, str]] = field(default_factory=list)
+    # Batches handed to the workers, oldest first: written in the order they were read, so the
+    # first copy of a story read is the one that names it.
+    in_flight: deque[Future[list[StoredArticle]]] = field(default_factory=deque)
 
     def take(self, item: ReadItem) -> None:
         if isinstance(item, Failure):
@@ -201,24 +147,37 @@ class _Run:
         else:
             self.pending.append((raw, digest))
             if len(self.pending) >= _BATCH:
-                self.flush()
+                self._submit()
 
-    def flush(self) -> None:
-        """Prepare the pending articles (in worker processes when worth it) and write them."""
+    def _submit(self) -> None:
+        """Hand the pending records to a worker; write the oldest batches beyond ``_AHEAD``."""
+        if self.pending:
+            self.in_flight.append(self.pool.submit(prepare, self.pending))
+            self.pending = []
+        while len(self.in_flight) > _AHEAD:
+            self._write_oldest()
+
+    def finish(self) -> None:
+        """Prepare and write every record taken so far."""
+        self._submit()
+        while self.in_flight:
+            self._write_oldest()
+
+    def _write_oldest(self) -> None:
         batch: list[StoredArticle] = []
-        raws = [raw for raw, _ in self.pending]
-        prepared, new_stems = prepare(raws, [digest for _, digest in self.pending], self.pool)
-        for raw, stored in zip(raws, prepared, strict=True):
+        for stored in self.in_flight.popleft().result():
+            article = stored.article
             if not stored.passages:
-                self.failures.append(Failure(raw.origin, f"article {raw.article_id} has no text"))
-            elif raw.article_id in self.known:
+                self.failures.append(
+                    Failure(article.origin, f"article {article.article_id} has no text")
+                )
+                continue
+            if article.article_id in self.known:
                 self.updated += 1
-                batch.append(stored)
             else:
                 self.added += 1
-                batch.append(stored)
-        write_articles(self.db, batch, self.indexed_at, new_stems)
-        self.pending.clear()
+            batch.append(stored)
+        write_articles(self.db, batch, self.indexed_at)
 
     def already_have(self, raw: RawArticle) -> bool:
         """Whether this record is stored as it is (a feed entry whose listing is unchanged)."""
@@ -264,7 +223,6 @@ def index_sources(
         try:
             if rebuild:
                 clear_articles(db)
-            remember_stems(known_stems(db))
             with Workers(workers) as pool:
                 run = _Run(
                     db=db,
@@ -277,7 +235,7 @@ def index_sources(
                     list(sources), progress, options or ReadOptions(), origins, run.already_have
                 ):
                     run.take(item)
-                run.flush()
+                run.finish()
             removed = _prune(db, run, origins) if prune else 0
             mark_indexed(db, run.indexed_at, PIPELINE_VERSION, changed=run.changed or removed > 0)
         finally:

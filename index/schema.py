@@ -75,12 +75,18 @@ def _tell_episodes_apart(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE signatures ADD COLUMN part TEXT")
 
 
+def _forget_stems(db: sqlite_utils.Database) -> None:
+    # Stemming became fast enough that keeping stems costs more than computing them again.
+    db.execute("DROP TABLE stems")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
     _remember_stems,
     _group_stories,
     _tell_episodes_apart,
+    _forget_stems,
 )
 
 

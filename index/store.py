@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,11 +79,6 @@ def open_for_reading(path: Path) -> sqlite_utils.Database:
     return db
 
 
-def known_stems(db: sqlite_utils.Database) -> dict[str, str]:
-    """Every stem computed so far, so no run stems the same word twice."""
-    return dict(db.execute("SELECT word, stem FROM stems").fetchall())
-
-
 def article_states(db: sqlite_utils.Database) -> dict[str, ArticleState]:
     return {
         article_id: ArticleState(origin, content_hash)
@@ -93,103 +88,165 @@ def article_states(db: sqlite_utils.Database) -> dict[str, ArticleState]:
     }
 
 
+_ARTICLE_COLUMNS = (
+    "id",
+    "origin",
+    "content_hash",
+    "title",
+    "outlet",
+    "url",
+    "published",
+    "published_estimated",
+    "city",
+    "reporter",
+    "editor",
+    "translator",
+    "copyright_year",
+    "language",
+    "indexed_at",
+    "story_id",
+)
+# Plain SQL for the bulk of a write: sqlite-utils' insert_all inspects every value of every row,
+# a third of the indexer's own time on a large run.
+_UPSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_ARTICLE_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in _ARTICLE_COLUMNS[1:])
+)
+_INSERT_PASSAGE = (
+    "INSERT INTO passages (passage_id, article_id, ordinal, text, terms) VALUES (?, ?, ?, ?, ?)"
+)
+
+
 def write_articles(
     db: sqlite_utils.Database,
     items: Sequence[StoredArticle],
     indexed_at: str,
-    new_stems: Mapping[str, str] | None = None,
 ) -> None:
-    """Replace these articles and their passages in one transaction, with the stems learnt."""
+    """Replace these articles and their passages in one transaction."""
+    ids = [(item.article.article_id,) for item in items]
     with db.atomic():
-        if new_stems:
-            # Plain SQL: sqlite-utils looks a single inserted row up by rowid, which a WITHOUT
-            # ROWID table does not have.
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO stems (word, stem) VALUES (?, ?)", new_stems.items()
-            )
-        # Whole batches per statement: sqlite-utils looks the table up on every call.
+        db.conn.executemany("DELETE FROM passages WHERE article_id = ?", ids)
+        story_ids = assign_stories(db, items)
         db.conn.executemany(
-            "DELETE FROM passages WHERE article_id = ?",
-            [(item.article.article_id,) for item in items],
-        )
-        story_ids = [
-            assign_story(db, item.article.article_id, item.signature, item.article.title)
-            for item in items
-        ]
-        db.table("articles").upsert_all(
+            _UPSERT_ARTICLE,
             (
-                {
-                    "id": item.article.article_id,
-                    "origin": item.article.origin,
-                    "content_hash": item.content_hash,
-                    "title": item.article.title,
-                    "outlet": item.article.outlet,
-                    "url": item.article.url,
-                    "published": item.article.published,
-                    "published_estimated": int(item.article.published_estimated),
-                    "city": item.article.city,
-                    "reporter": item.article.reporter,
-                    "editor": item.article.editor,
-                    "translator": item.article.translator,
-                    "copyright_year": item.article.copyright_year,
-                    "language": item.article.language,
-                    "indexed_at": indexed_at,
-                    "story_id": story_id,
-                }
+                (
+                    article.article_id,
+                    article.origin,
+                    item.content_hash,
+                    article.title,
+                    article.outlet,
+                    article.url,
+                    article.published,
+                    int(article.published_estimated),
+                    article.city,
+                    article.reporter,
+                    article.editor,
+                    article.translator,
+                    article.copyright_year,
+                    article.language,
+                    indexed_at,
+                    story_id,
+                )
                 for item, story_id in zip(items, story_ids, strict=True)
+                for article in (item.article,)
             ),
-            pk="id",
         )
-        db.table("passages").insert_all(
-            {
-                "passage_id": passage.passage_id,
-                "article_id": passage.article_id,
-                "ordinal": passage.ordinal,
-                "text": passage.text,
-                "terms": " ".join(terms),
-            }
-            for item in items
-            for passage, terms in zip(item.passages, item.terms, strict=True)
+        db.conn.executemany(
+            _INSERT_PASSAGE,
+            (
+                (
+                    passage.passage_id,
+                    passage.article_id,
+                    passage.ordinal,
+                    passage.text,
+                    " ".join(terms),
+                )
+                for item in items
+                for passage, terms in zip(item.passages, item.terms, strict=True)
+            ),
         )
 
 
-def assign_story(
-    db: sqlite_utils.Database, article_id: str, signature: Signature, title: str | None
-) -> str:
-    """The story this article belongs to: that of the most similar article already stored, or
-    a new one named after it. Call inside the write's transaction."""
-    _forget_story(db, article_id)
-    part = part_number(title)
-    keys = band_keys(signature)
-    if not keys:
-        return article_id
-    placeholders = ",".join("?" * len(keys))
-    candidates = db.execute(
-        "SELECT DISTINCT s.article_id, s.signature, s.story_id, s.part FROM story_bands b"
-        f" JOIN signatures s ON s.article_id = b.article_id WHERE b.band IN ({placeholders})",
-        keys,
-    ).fetchall()
-    stories = {candidate: story for candidate, _, story, _ in candidates}
-    match = best_match(
-        signature,
-        part,
-        [(candidate, decode(sig), other_part) for candidate, sig, _, other_part in candidates],
-    )
-    story_id = stories[match] if match is not None else article_id
-    db.execute(
-        "INSERT INTO signatures (article_id, signature, story_id, part) VALUES (?, ?, ?, ?)",
-        [article_id, encode(signature), story_id, part],
-    )
+@dataclass(frozen=True)
+class _StoryCandidate:
+    article_id: str
+    signature: Signature
+    story_id: str
+    part: str | None
+
+
+def assign_stories(db: sqlite_utils.Database, items: Sequence[StoredArticle]) -> list[str]:
+    """The story of each article, in order: that of the most similar article stored before it
+    (in the archive or earlier in ``items``), or a new one named after it. Call inside the
+    write's transaction."""
+    _forget_stories(db, [item.article.article_id for item in items])
+    keys = [band_keys(item.signature) for item in items]
+    by_band = _stored_candidates(db, {key for article_keys in keys for key in article_keys})
+    story_ids: list[str] = []
+    signature_rows: list[tuple[str, str, str, str | None]] = []
+    band_rows: list[tuple[str, str]] = []
+    for item, article_keys in zip(items, keys, strict=True):
+        article_id = item.article.article_id
+        if not article_keys:
+            story_ids.append(article_id)
+            continue
+        part = part_number(item.article.title)
+        candidates = {
+            candidate.article_id: candidate
+            for key in article_keys
+            for candidate in by_band.get(key, ())
+        }
+        match = best_match(
+            item.signature,
+            part,
+            [(c.article_id, c.signature, c.part) for c in candidates.values()],
+        )
+        story_id = candidates[match].story_id if match is not None else article_id
+        story_ids.append(story_id)
+        signature_rows.append((article_id, encode(item.signature), story_id, part))
+        band_rows.extend((key, article_id) for key in article_keys)
+        written = _StoryCandidate(article_id, item.signature, story_id, part)
+        for key in article_keys:
+            by_band.setdefault(key, []).append(written)
     db.conn.executemany(
-        "INSERT INTO story_bands (band, article_id) VALUES (?, ?)",
-        [(key, article_id) for key in keys],
+        "INSERT INTO signatures (article_id, signature, story_id, part) VALUES (?, ?, ?, ?)",
+        signature_rows,
     )
-    return story_id
+    db.conn.executemany("INSERT INTO story_bands (band, article_id) VALUES (?, ?)", band_rows)
+    return story_ids
 
 
-def _forget_story(db: sqlite_utils.Database, article_id: str) -> None:
-    db.execute("DELETE FROM story_bands WHERE article_id = ?", [article_id])
-    db.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
+# Keys per query, well under SQLite's limit on bound parameters.
+_KEYS_PER_QUERY = 500
+
+
+def _stored_candidates(
+    db: sqlite_utils.Database, keys: set[str]
+) -> dict[str, list[_StoryCandidate]]:
+    """The stored articles sharing each of these band keys."""
+    by_band: dict[str, list[_StoryCandidate]] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _KEYS_PER_QUERY):
+        chunk = ordered[start : start + _KEYS_PER_QUERY]
+        rows = db.execute(
+            "SELECT b.band, s.article_id, s.signature, s.story_id, s.part FROM story_bands b"
+            " JOIN signatures s ON s.article_id = b.article_id"
+            f" WHERE b.band IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for band, article_id, sig, story_id, part in rows:
+            by_band.setdefault(band, []).append(
+                _StoryCandidate(article_id, decode(sig), story_id, part)
+            )
+    return by_band
+
+
+def _forget_stories(db: sqlite_utils.Database, article_ids: Sequence[str]) -> None:
+    rows = [(article_id,) for article_id in article_ids]
+    db.conn.executemany("DELETE FROM story_bands WHERE article_id = ?", rows)
+    db.conn.executemany("DELETE FROM signatures WHERE article_id = ?", rows)
 
 
 @contextlib.contextmanager
@@ -217,11 +274,11 @@ def writer_lock(path: Path) -> Iterator[None]:
 
 
 def delete_articles(db: sqlite_utils.Database, article_ids: Sequence[str]) -> None:
+    rows = [(article_id,) for article_id in article_ids]
     with db.atomic():
-        for article_id in article_ids:
-            _forget_story(db, article_id)
-            db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
-            db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+        _forget_stories(db, article_ids)
+        db.conn.executemany("DELETE FROM passages WHERE article_id = ?", rows)
+        db.conn.executemany("DELETE FROM articles WHERE id = ?", rows)
 
 
 def clear_articles(db: sqlite_utils.Database) -> None:

@@ -18,7 +18,7 @@ from index.archive import Archive
 from index.errors import ArchiveOutdatedError, WriterBusyError
 from index.ingest import PIPELINE_VERSION, index_sources
 from index.schema import MIGRATIONS
-from index.store import known_stems, open_for_writing, write_articles, writer_lock
+from index.store import writer_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "index" / "sample"
@@ -273,11 +273,3 @@ def test_a_run_that_changes_nothing_keeps_the_generation(tmp_path: Path) -> None
     with sqlite3.connect(db_path) as connection:
         after = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     assert before == after == ("1",)
-
-
-def test_stems_one_at_a_time_are_stored(tmp_path: Path) -> None:
-    db = open_for_writing(tmp_path / "a.db")
-    write_articles(db, [], "2026-01-01T00:00:00+00:00", {"perdagangan": "dagang", "meja": "meja"})
-    db.table("meta").insert({"key": "other", "value": "row"})
-    write_articles(db, [], "2026-01-01T00:00:00+00:00", {"kemitraan": "mitra"})
-    assert known_stems(db) == {"perdagangan": "dagang", "meja": "meja", "kemitraan": "mitra"}
