@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from index.stories import band_keys, decode
+
 
 def _create_tables(db: sqlite_utils.Database) -> None:
     # AUTOINCREMENT: a row id is never reused, so an engine loaded before a reindex can never
@@ -80,6 +82,21 @@ def _forget_stems(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE stems")
 
 
+def _index_bands_by_number(db: sqlite_utils.Database) -> None:
+    # Band keys as integers in a table clustered by key: half the cost of writing them.
+    db.execute("DROP TABLE story_bands")
+    db.execute(
+        "CREATE TABLE story_bands (band INTEGER NOT NULL, article_id TEXT NOT NULL,"
+        " PRIMARY KEY (band, article_id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX story_bands_by_article ON story_bands(article_id)")
+    rows = db.execute("SELECT article_id, signature FROM signatures").fetchall()
+    db.conn.executemany(
+        "INSERT INTO story_bands (band, article_id) VALUES (?, ?)",
+        ((key, article_id) for article_id, text in rows for key in band_keys(decode(text))),
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
@@ -87,6 +104,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _group_stories,
     _tell_episodes_apart,
     _forget_stems,
+    _index_bands_by_number,
 )
 
 

@@ -11,6 +11,7 @@ articles that share a band are candidates, and a candidate whose signature agree
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 from collections.abc import Sequence
 
@@ -66,10 +67,17 @@ def similarity(first: Signature, second: Signature) -> float:
     return sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
 
 
-def band_keys(sig: Signature) -> list[str]:
-    """One key per band; texts sharing any key are candidates for the same story."""
-    rows = [sig[start : start + ROWS_PER_BAND] for start in range(0, len(sig), ROWS_PER_BAND)]
-    return [f"{band}:{zlib.crc32(repr(row).encode()):x}" for band, row in enumerate(rows)]
+def band_keys(sig: Signature) -> list[int]:
+    """One key per band (the band's number, then a hash of its values); texts sharing any key
+    are candidates for the same story."""
+    if not sig:
+        return []
+    packed = memoryview(struct.pack(f"<{len(sig)}I", *sig))
+    size = 4 * ROWS_PER_BAND
+    return [
+        (band << 32) | zlib.crc32(packed[start : start + size])
+        for band, start in enumerate(range(0, len(packed), size))
+    ]
 
 
 def encode(sig: Signature) -> str:
