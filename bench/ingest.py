@@ -796,10 +796,10 @@ def measure_naive(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def measure_build(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Only the index build over the analysed tokens our run stored (loading them is not timed)."""
-    from index.store import open_for_reading, passage_terms
+    from index.store import open_for_reading, tail_passages
 
     db = open_for_reading(Path(spec["db"]))
-    rows = list(passage_terms(db))
+    rows = tail_passages(db, 0)
     articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     db.close()
     start = time.perf_counter()
@@ -808,9 +808,9 @@ def measure_build(spec: Mapping[str, Any]) -> dict[str, Any]:
 
         BM25Okapi([terms for _, terms in rows])
     else:
-        from index.engine import BM25Index
+        from index.engine import BM25Engine, Segment
 
-        BM25Index.build(rows)
+        BM25Engine([Segment.build(rows)])
     return {"seconds": time.perf_counter() - start, "articles": articles, "passages": len(rows)}
 
 
@@ -975,8 +975,8 @@ def measure_workload(
         if result is not None:
             parts = result["parts"]
             notes.append(
-                f"  workers={count}: index_sources {parts['index']:.2f} s, Archive() (SQLite ->"
-                f" BM25Index) {parts['archive']:.2f} s, ask {1000 * parts['ask']:.1f} ms"
+                f"  workers={count}: index_sources {parts['index']:.2f} s, Archive() (stored "
+                f"segments) {parts['archive']:.2f} s, ask {1000 * parts['ask']:.1f} ms"
                 f" ({result['hits']} hits)"
             )
             notes.extend(f"  index failure: {failure}" for failure in result["failures"])
@@ -1025,7 +1025,7 @@ def print_builds(db: Path | None, failures: list[str]) -> None:
     builds = [
         measured_row(name, {"kind": "build", "db": str(db), "system": system}, failures)[0]
         for name, system in (
-            ("newsbot BM25Index.build", "ours"),
+            ("newsbot Segment.build", "ours"),
             ("rank_bm25 BM25Okapi", "okapi"),
         )
     ]

@@ -1,8 +1,10 @@
 """The archive as a service: answer questions and report what it holds.
 
 One ``Archive`` serves many threads (the bot calls it through ``asyncio.to_thread``): each
-thread gets its own read-only SQLite connection, and the BM25 index is swapped whole by
-``reload`` so a search sees either the old index or the new one, never a mix.
+thread gets its own read-only SQLite connection. The search engine is put together from the
+stored segments (each read once, then kept), the rows deleted since, and the passages no
+segment holds yet, all read in one read transaction; ``reload`` swaps in a new engine whole, so
+a search sees either the old state or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -13,9 +15,19 @@ from pathlib import Path
 import sqlite_utils
 
 from index.analysis import analyze_question
-from index.engine import BM25Index
+from index.engine import BM25Engine, Segment
 from index.models import Answer, ArchiveStats
-from index.store import archive_stats, generation, hits_for, open_for_reading, passage_terms
+from index.store import (
+    archive_stats,
+    deleted_rows,
+    generation,
+    hits_for,
+    indexed_through,
+    load_segment,
+    open_for_reading,
+    segment_ids,
+    tail_passages,
+)
 
 DEFAULT_K = 3
 
@@ -26,7 +38,8 @@ class Archive:
         self._local = threading.local()
         self._reloading = threading.Lock()
         self._generation: int | None = None
-        self._engine = BM25Index.build(())
+        self._segments: dict[int, Segment] = {}
+        self._engine = BM25Engine([])
         self.reload()
 
     def _db(self) -> sqlite_utils.Database:
@@ -45,12 +58,22 @@ class Archive:
     def _catch_up(self) -> None:
         db = open_for_reading(self.path)
         try:
+            # One read transaction: segments, deletions and the tail of one committed state.
+            db.execute("BEGIN")
             current = generation(db)
-            if current != self._generation:
-                self._engine = BM25Index.build(passage_terms(db))
-                self._generation = current
+            if current == self._generation:
+                return
+            segments = {
+                segment_id: self._segments.get(segment_id) or load_segment(db, segment_id)
+                for segment_id in segment_ids(db)
+            }
+            tail = Segment.build(tail_passages(db, indexed_through(db)))
+            deleted = deleted_rows(db)
         finally:
             db.close()
+        self._engine = BM25Engine([*segments.values(), tail], deleted)
+        self._segments = segments
+        self._generation = current
 
     def _follow_writers(self) -> None:
         """Start a reload in the background when another process has finished indexing.

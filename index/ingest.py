@@ -18,6 +18,7 @@ import sqlite_utils
 
 from index.analysis import analyze, content_tokens, stemmed
 from index.clean import clean_article
+from index.engine import Segment
 from index.models import Failure, IndexReport, Notice, RawArticle, ReadItem
 from index.sources import ReadOptions, is_url, read_file, read_url, source_files
 from index.split import split_passages
@@ -27,6 +28,7 @@ from index.store import (
     article_states,
     clear_articles,
     delete_articles,
+    index_new_passages,
     mark_indexed,
     open_for_writing,
     write_articles,
@@ -44,6 +46,9 @@ _BATCH = 200
 # the main process writes.
 _AHEAD = 3
 _PROGRESS_EVERY = 100
+# Passages a long run writes before it stores them as a segment of the search index, so a
+# killed run leaves few passages for the archive to index when it opens.
+_SEGMENT_PASSAGES = 100_000
 
 
 @dataclass(frozen=True)
@@ -71,26 +76,44 @@ def content_hash(raw: RawArticle) -> str:
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
-def prepare(records: Sequence[tuple[RawArticle, str]]) -> list[StoredArticle]:
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Articles cleaned, split and analysed, and the search index segment of their passages,
+    numbered from 0 in order (``write_articles`` gives them their row ids)."""
+
+    articles: list[StoredArticle]
+    segment: Segment
+
+
+def prepare(records: Sequence[tuple[RawArticle, str]]) -> PreparedBatch:
     """Clean, split and analyse each record (given with its content hash): the unit of work of
     a worker process."""
-    return [_prepare(raw, digest) for raw, digest in records]
+    articles: list[StoredArticle] = []
+    terms: list[list[str]] = []
+    for raw, digest in records:
+        stored, passage_terms = _prepare(raw, digest)
+        articles.append(stored)
+        terms.extend(passage_terms)
+    return PreparedBatch(articles, Segment.build(enumerate(terms)))
 
 
-def _prepare(raw: RawArticle, digest: str) -> StoredArticle:
+def _prepare(raw: RawArticle, digest: str) -> tuple[StoredArticle, list[list[str]]]:
+    """The article ready to write, and each passage's index terms."""
     article = clean_article(raw)
     language = article.language
     passages = split_passages(article.article_id, article.paragraphs)
     passage_tokens = [content_tokens(passage.text, language) for passage in passages]
     title_terms = analyze(article.title or "", language)
-    return StoredArticle(
+    # The title's terms belong to every passage: a headline word is evidence for each part.
+    terms = [[*title_terms, *stemmed(tokens, language)] for tokens in passage_tokens]
+    stored = StoredArticle(
         article=article,
         content_hash=digest,
         passages=tuple(passages),
-        # The title's terms belong to every passage: a headline word is evidence for each part.
-        terms=tuple((*title_terms, *stemmed(tokens, language)) for tokens in passage_tokens),
+        terms=tuple(" ".join(passage_terms) for passage_terms in terms),
         signature=signature([token for tokens in passage_tokens for token in tokens]),
     )
+    return stored, terms
 
 
 @dataclass
@@ -112,7 +135,9 @@ class _Run:
     pending: list[tuple[RawArticle, str]] = field(default_factory=list)
     # Batches handed to the workers, oldest first: written in the order they were read, so the
     # first copy of a story read is the one that names it.
-    in_flight: deque[Future[list[StoredArticle]]] = field(default_factory=deque)
+    in_flight: deque[Future[PreparedBatch]] = field(default_factory=deque)
+    # Segments of the passages written since the search index last stored one.
+    unindexed: list[Segment] = field(default_factory=list)
 
     def take(self, item: ReadItem) -> None:
         if isinstance(item, Failure):
@@ -164,8 +189,9 @@ class _Run:
             self._write_oldest()
 
     def _write_oldest(self) -> None:
+        prepared = self.in_flight.popleft().result()
         batch: list[StoredArticle] = []
-        for stored in self.in_flight.popleft().result():
+        for stored in prepared.articles:
             article = stored.article
             if not stored.passages:
                 self.failures.append(
@@ -177,7 +203,15 @@ class _Run:
             else:
                 self.added += 1
             batch.append(stored)
-        write_articles(self.db, batch, self.indexed_at)
+        first_row = write_articles(self.db, batch, self.indexed_at)
+        self.unindexed.append(prepared.segment.shifted(first_row))
+        if sum(len(segment) for segment in self.unindexed) >= _SEGMENT_PASSAGES:
+            self.index_written()
+
+    def index_written(self) -> None:
+        """Store the passages written so far as a segment of the search index."""
+        index_new_passages(self.db, self.unindexed)
+        self.unindexed.clear()
 
     def already_have(self, raw: RawArticle) -> bool:
         """Whether this record is stored as it is (a feed entry whose listing is unchanged)."""
@@ -237,6 +271,7 @@ def index_sources(
                     run.take(item)
                 run.finish()
             removed = _prune(db, run, origins) if prune else 0
+            run.index_written()
             mark_indexed(db, run.indexed_at, PIPELINE_VERSION, changed=run.changed or removed > 0)
         finally:
             db.close()

@@ -97,6 +97,19 @@ def _index_bands_by_number(db: sqlite_utils.Database) -> None:
     )
 
 
+def _store_the_search_index(db: sqlite_utils.Database) -> None:
+    # The BM25 index as segments of postings (see index.engine), each covering passages up to
+    # the row id in meta's "indexed_through"; passages past it are indexed when the archive
+    # opens. Rows deleted since their segment was written are listed until a merge drops them.
+    db.execute(
+        "CREATE TABLE segments (segment_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " passages INTEGER NOT NULL, terms BLOB NOT NULL, offsets BLOB NOT NULL,"
+        " rows BLOB NOT NULL, frequencies BLOB NOT NULL, passage_rows BLOB NOT NULL,"
+        " passage_lengths BLOB NOT NULL)"
+    )
+    db.execute("CREATE TABLE deleted_rows (row_id INTEGER PRIMARY KEY)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
@@ -105,6 +118,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _tell_episodes_apart,
     _forget_stems,
     _index_bands_by_number,
+    _store_the_search_index,
 )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from index.engine import Segment
 from index.errors import (
     ArchiveOutdatedError,
     DatabaseMissingError,
@@ -27,16 +28,18 @@ from index.stories import Signature, band_keys, best_match, decode, encode, part
 _LAST_INDEXED = "last_indexed"
 _GENERATION = "generation"
 _PIPELINE = "pipeline_version"
+_INDEXED_THROUGH = "indexed_through"
 
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """An article ready to write: its passages and each passage's index terms."""
+    """An article ready to write: its passages and each passage's index terms (separated by
+    spaces, as stored)."""
 
     article: Article
     content_hash: str
     passages: tuple[Passage, ...]
-    terms: tuple[tuple[str, ...], ...]
+    terms: tuple[str, ...]
     signature: Signature = ()
 
 
@@ -54,6 +57,7 @@ def open_for_writing(path: Path) -> sqlite_utils.Database:
         # In WAL mode this syncs at checkpoints, not at every commit: a crash of the process
         # loses nothing, a power cut at worst the last batches, and the file stays consistent.
         db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint = 10000")
         migrate(db)
     except sqlite3.Error as error:
         raise DatabaseWriteError(str(path), str(error)) from None
@@ -117,7 +121,8 @@ _UPSERT_ARTICLE = (
     + ", ".join(f"{column} = excluded.{column}" for column in _ARTICLE_COLUMNS[1:])
 )
 _INSERT_PASSAGE = (
-    "INSERT INTO passages (passage_id, article_id, ordinal, text, terms) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO passages (row_id, passage_id, article_id, ordinal, text, terms)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -125,11 +130,13 @@ def write_articles(
     db: sqlite_utils.Database,
     items: Sequence[StoredArticle],
     indexed_at: str,
-) -> None:
-    """Replace these articles and their passages in one transaction."""
+) -> int:
+    """Replace these articles and their passages in one transaction; the row id of the first
+    passage written, the others following in order."""
     ids = [(item.article.article_id,) for item in items]
     with db.atomic():
-        db.conn.executemany("DELETE FROM passages WHERE article_id = ?", ids)
+        _delete_passages(db, ids)
+        first_row = _next_row_id(db)
         story_ids = assign_stories(db, items)
         db.conn.executemany(
             _UPSERT_ARTICLE,
@@ -160,16 +167,30 @@ def write_articles(
             _INSERT_PASSAGE,
             (
                 (
+                    row_id,
                     passage.passage_id,
                     passage.article_id,
                     passage.ordinal,
                     passage.text,
-                    " ".join(terms),
+                    terms,
                 )
-                for item in items
-                for passage, terms in zip(item.passages, item.terms, strict=True)
+                for row_id, (passage, terms) in enumerate(
+                    (
+                        pair
+                        for item in items
+                        for pair in zip(item.passages, item.terms, strict=True)
+                    ),
+                    start=first_row,
+                )
             ),
         )
+    return first_row
+
+
+def _next_row_id(db: sqlite_utils.Database) -> int:
+    """One more than any passage row id ever used (AUTOINCREMENT's own choice)."""
+    row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'passages'").fetchone()
+    return (int(row[0]) if row else 0) + 1
 
 
 @dataclass(frozen=True)
@@ -280,15 +301,133 @@ def delete_articles(db: sqlite_utils.Database, article_ids: Sequence[str]) -> No
     rows = [(article_id,) for article_id in article_ids]
     with db.atomic():
         _forget_stories(db, article_ids)
-        db.conn.executemany("DELETE FROM passages WHERE article_id = ?", rows)
+        _delete_passages(db, rows)
         db.conn.executemany("DELETE FROM articles WHERE id = ?", rows)
 
 
+def _delete_passages(db: sqlite_utils.Database, article_ids: Sequence[tuple[str]]) -> None:
+    """Delete these articles' passages, listing those a stored segment holds as deleted."""
+    through = indexed_through(db)
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO deleted_rows (row_id) SELECT row_id FROM passages"
+        " WHERE article_id = ? AND row_id <= ?",
+        [(article_id, through) for (article_id,) in article_ids],
+    )
+    db.conn.executemany("DELETE FROM passages WHERE article_id = ?", article_ids)
+
+
 def clear_articles(db: sqlite_utils.Database) -> None:
-    """Every article and passage gone; other tables (users' data) are kept."""
+    """Every article and passage gone, with the search index; other tables (users' data) are
+    kept."""
     with db.atomic():
-        for table in ("story_bands", "signatures", "passages", "articles"):
+        for table in (
+            "story_bands",
+            "signatures",
+            "passages",
+            "articles",
+            "segments",
+            "deleted_rows",
+        ):
             db.execute(f"DELETE FROM {table}")
+
+
+# A segment is merged into the one before it when that one is at most this many times larger:
+# segments grow geometrically, so there are few of them and each row is rewritten few times.
+_MERGE_RATIO = 4
+
+
+def index_new_passages(db: sqlite_utils.Database, written: Sequence[Segment] = ()) -> int:
+    """Store the passages past the stored segments as a new segment, merging segments of
+    similar size; how many passages it took. One transaction.
+
+    ``written`` are segments of the passages this run wrote (as ``write_articles`` numbered
+    them), built as they were prepared; only the passages an earlier, interrupted run left
+    are read back and indexed here.
+    """
+    with db.atomic():
+        through = indexed_through(db)
+        ours = Segment.merge(written)
+        first_ours = ours.first_row()
+        earlier = tail_passages(db, through, before=first_ours)
+        if not earlier and not len(ours):
+            return 0
+        present = set()
+        if first_ours is not None:
+            present = {
+                row
+                for (row,) in db.execute(
+                    "SELECT row_id FROM passages WHERE row_id >= ?", [first_ours]
+                )
+            }
+        gone = [row for row in ours.row_ids() if row not in present]
+        segment = Segment.merge([Segment.build(earlier), ours], gone)
+        if not len(segment):
+            return 0
+        _insert_segment(db, segment)
+        _set_meta(db, _INDEXED_THROUGH, str(segment.row_ids()[-1]))
+        while True:
+            sizes = db.execute(
+                "SELECT segment_id, passages FROM segments ORDER BY segment_id DESC LIMIT 2"
+            ).fetchall()
+            if len(sizes) < 2 or sizes[1][1] > _MERGE_RATIO * sizes[0][1]:
+                break
+            ids = [sizes[1][0], sizes[0][0]]
+            pair = [load_segment(db, segment_id) for segment_id in ids]
+            gone = deleted_rows(db)
+            db.conn.executemany("DELETE FROM segments WHERE segment_id = ?", [(i,) for i in ids])
+            _insert_segment(db, Segment.merge(pair, gone))
+            # The deleted rows the merge dropped need no listing any more.
+            db.conn.executemany(
+                "DELETE FROM deleted_rows WHERE row_id = ?",
+                [(row,) for segment in pair for row in segment.held(gone)],
+            )
+    return len(segment)
+
+
+def _insert_segment(db: sqlite_utils.Database, segment: Segment) -> None:
+    blobs = segment.to_blobs()
+    columns = ["passages", *_SEGMENT_BLOBS]
+    db.execute(
+        f"INSERT INTO segments ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        [len(segment), *(blobs[name] for name in _SEGMENT_BLOBS)],
+    )
+
+
+_SEGMENT_BLOBS = ("terms", "offsets", "rows", "frequencies", "passage_rows", "passage_lengths")
+
+
+def segment_ids(db: sqlite_utils.Database) -> list[int]:
+    return [row[0] for row in db.execute("SELECT segment_id FROM segments ORDER BY segment_id")]
+
+
+def load_segment(db: sqlite_utils.Database, segment_id: int) -> Segment:
+    row = db.execute(
+        f"SELECT {', '.join(_SEGMENT_BLOBS)} FROM segments WHERE segment_id = ?", [segment_id]
+    ).fetchone()
+    return Segment.from_blobs(dict(zip(_SEGMENT_BLOBS, row, strict=True)))
+
+
+def deleted_rows(db: sqlite_utils.Database) -> list[int]:
+    return [row[0] for row in db.execute("SELECT row_id FROM deleted_rows ORDER BY row_id")]
+
+
+def indexed_through(db: sqlite_utils.Database) -> int:
+    """The highest passage row id the stored segments cover."""
+    return int(_meta(db, _INDEXED_THROUGH) or 0)
+
+
+def tail_passages(
+    db: sqlite_utils.Database, after_row: int, before: int | None = None
+) -> list[tuple[int, list[str]]]:
+    """Row id and index terms of the passages past ``after_row`` (and before ``before``), in
+    row id order."""
+    return [
+        (row_id, terms.split())
+        for row_id, terms in db.execute(
+            "SELECT row_id, terms FROM passages WHERE row_id > ? AND row_id < ? ORDER BY row_id",
+            [after_row, before if before is not None else 2**63 - 1],
+        )
+    ]
 
 
 def mark_indexed(
@@ -320,15 +459,13 @@ def generation(db: sqlite_utils.Database) -> int:
     return int(_meta(db, _GENERATION) or 0)
 
 
+def _set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+
 def _meta(db: sqlite_utils.Database, key: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
-
-
-def passage_terms(db: sqlite_utils.Database) -> Iterator[tuple[int, list[str]]]:
-    """Every passage's row id and index terms, in row id order."""
-    for row_id, terms in db.execute("SELECT row_id, terms FROM passages ORDER BY row_id"):
-        yield row_id, terms.split()
 
 
 def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list[Hit]:

@@ -10,6 +10,7 @@ articles that share a band are candidates, and a candidate whose signature agree
 
 from __future__ import annotations
 
+import operator
 import re
 import struct
 import zlib
@@ -64,7 +65,8 @@ def similarity(first: Signature, second: Signature) -> float:
     """The estimated Jaccard overlap of the two texts' shingles."""
     if not first or len(first) != len(second):
         return 0.0
-    return sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
+    agreeing: int = sum(map(operator.eq, first, second))
+    return agreeing / len(first)
 
 
 def band_keys(sig: Signature) -> list[int]:

@@ -1,17 +1,19 @@
-"""Tests of index.engine: BM25Index against rank-bm25 with Lucene's IDF, and its edge cases."""
+"""Tests of index.engine: BM25Engine against rank-bm25 with Lucene's IDF, also over segments
+added, deleted from and merged in any order, and its edge cases."""
 
 from __future__ import annotations
 
 import itertools
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from index.engine import BM25Index, BM25Parameters
+from index.engine import BM25Engine, BM25Parameters, Segment
 from index.models import ScoredPassage
 
 K1 = 1.2
@@ -40,8 +42,12 @@ def oracle_scores(
     }
 
 
-def build(corpus: Sequence[Sequence[str]], row_ids: Sequence[int]) -> BM25Index:
-    return BM25Index.build(zip(row_ids, corpus, strict=True))
+def build(
+    corpus: Sequence[Sequence[str]],
+    row_ids: Sequence[int],
+    parameters: BM25Parameters | None = None,
+) -> BM25Engine:
+    return BM25Engine([Segment.build(sorted(zip(row_ids, corpus, strict=True)))], (), parameters)
 
 
 def assert_ranked(results: Sequence[ScoredPassage]) -> None:
@@ -83,7 +89,7 @@ query_strategy = st.lists(st.one_of(token, st.sampled_from(["tidak-ada", "zzz"])
 
 def row_ids_for(size: int) -> st.SearchStrategy[list[int]]:
     return st.lists(
-        st.integers(min_value=1, max_value=2**40), min_size=size, max_size=size, unique=True
+        st.integers(min_value=1, max_value=5000), min_size=size, max_size=size, unique=True
     )
 
 
@@ -183,7 +189,7 @@ def test_term_in_every_document_still_scores() -> None:
 
 
 def test_empty_index() -> None:
-    index = BM25Index.build([])
+    index = BM25Engine([Segment.build([])])
     assert len(index) == 0
     assert index.search(["banjir"], k=5) == []
     assert index.search([], k=5) == []
@@ -216,5 +222,99 @@ def test_scores_are_plain_floats() -> None:
 def test_parameters_change_scores() -> None:
     corpus = [["banjir", "banjir", "x", "y"], ["banjir"]]
     default = build(corpus, [1, 2]).search(["banjir"], k=2)
-    flat = BM25Index.build(zip([1, 2], corpus, strict=True), BM25Parameters(k1=K1, b=0.0))
+    flat = build(corpus, [1, 2], BM25Parameters(k1=K1, b=0.0))
     assert flat.search(["banjir"], k=2) != default
+
+
+# --- segments, deletions and merges ---------------------------------------------------------
+
+operation = st.one_of(
+    st.tuples(st.just("add"), st.lists(document, min_size=1, max_size=8)),
+    st.tuples(st.just("delete"), st.lists(st.integers(min_value=0, max_value=60), max_size=5)),
+    st.tuples(st.just("merge"), st.integers(min_value=2, max_value=4)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    history=st.lists(operation, min_size=1, max_size=12),
+    query=query_strategy,
+    k=st.integers(min_value=1, max_value=8),
+)
+def test_segments_deletions_and_merges_match_rank_bm25_over_the_live_passages(
+    history: list[tuple[str, object]], query: list[str], k: int
+) -> None:
+    """Any history of added segments, deleted rows and merges scores as rank-bm25 over the
+    passages still alive, and finds its true top k."""
+    live: dict[int, list[str]] = {}
+    segments: list[Segment] = []
+    deleted: set[int] = set()
+    next_row = 1
+    for kind, argument in history:
+        if kind == "add":
+            documents = cast(list[list[str]], argument)
+            rows = range(next_row, next_row + len(documents))
+            next_row += len(documents)
+            live.update(zip(rows, documents, strict=True))
+            segments.append(Segment.build(zip(rows, documents, strict=True)))
+        elif kind == "delete":
+            # Row ids are never reused: only rows added so far can be deleted.
+            for row in cast(list[int], argument):
+                if row < next_row:
+                    live.pop(row, None)
+                    deleted.add(row)
+        else:
+            count = min(cast(int, argument), len(segments))
+            merged = Segment.merge(segments[-count:], sorted(deleted))
+            segments[-count:] = [merged]
+    engine = BM25Engine(segments, deleted)
+    assert len(engine) == len(live)
+    if not any(live.values()):
+        assert engine.search(query, k) == []
+        return
+    row_ids = sorted(live)
+    expected = oracle_scores([live[row] for row in row_ids], row_ids, query)
+    everything = engine.search(query, k=len(row_ids))
+    assert {result.row_id for result in everything} == set(expected)
+    for result in everything:
+        assert math.isclose(result.score, expected[result.row_id], rel_tol=REL_TOL)
+    assert_ranked(everything)
+    assert engine.search(query, k) == everything[:k]
+
+
+def test_a_segment_survives_its_bytes() -> None:
+    segment = Segment.build([(3, ["banjir", "jakarta", "banjir"]), (9, ["gempa"]), (12, [])])
+    again = Segment.from_blobs(segment.to_blobs())
+    assert again.terms == segment.terms
+    for term in ["banjir", "jakarta", "gempa", "tidak"]:
+        first, second = segment.postings(term), again.postings(term)
+        assert (first is None) == (second is None)
+        if first is not None and second is not None:
+            assert first[0].tolist() == second[0].tolist()
+            assert first[1].tolist() == second[1].tolist()
+    assert again.passage_rows.tolist() == [3, 9, 12]
+    assert again.passage_lengths.tolist() == [3, 1, 0]
+
+
+def test_a_merge_drops_deleted_rows_and_terms_left_without_passages() -> None:
+    first = Segment.build([(1, ["banjir", "jakarta"]), (2, ["gempa"])])
+    second = Segment.build([(5, ["banjir"]), (6, ["longsor"])])
+    merged = Segment.merge([second, first], [2, 6])
+    assert first.held([2, 6, 7]) == [2]
+    assert merged.passage_rows.tolist() == [1, 5]
+    assert sorted(merged.terms) == ["banjir", "jakarta"]
+    postings = merged.postings("banjir")
+    assert postings is not None
+    assert postings[0].tolist() == [1, 5]
+
+
+def test_rows_must_ascend_within_a_segment() -> None:
+    with pytest.raises(ValueError, match="ascending"):
+        Segment.build([(5, ["a"]), (2, ["b"])])
+
+
+def test_deleting_a_row_no_segment_holds_changes_nothing() -> None:
+    segment = Segment.build([(1, ["banjir"]), (2, ["gempa", "banjir"])])
+    assert BM25Engine([segment], [99, 1000]).search(["banjir"], 5) == BM25Engine([segment]).search(
+        ["banjir"], 5
+    )
