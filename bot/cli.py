@@ -17,7 +17,6 @@ from typing import IO, Any, NoReturn
 import click
 from dotenv import dotenv_values
 
-from bot.app import run_polling
 from bot.config import BotSettings, ConfigError, database_path, read_options
 from bot.render import render_answer_text
 from bot.texts import texts_for
@@ -230,6 +229,10 @@ def run(db: str | None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
     try:
+        # Telegram loads only here: the indexer's worker processes import this module again
+        # (it is the program's main) and need none of it.
+        from bot.app import run_polling  # noqa: PLC0415
+
         run_polling(settings, open_archive(settings.db_path))
     except NewsbotError as error:
         fail(str(error))

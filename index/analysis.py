@@ -8,6 +8,7 @@ figure in a passage.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -93,8 +94,7 @@ def compute_stem(word: str) -> str:
 
 def content_tokens(text: str, language: str = INDONESIAN) -> list[str]:
     """Word tokens without stopwords: the first half of analysis."""
-    stopwords = _STOPWORDS[language]
-    return [token for token in words(text) if token not in stopwords]
+    return list(itertools.filterfalse(_STOPWORDS[language].__contains__, words(text)))
 
 
 def stemmed(tokens: list[str], language: str = INDONESIAN) -> list[str]:

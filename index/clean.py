@@ -74,7 +74,6 @@ _WEEKDAY_DATE = re.compile(
     r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu)\s*\((?P<day>\d{1,2})/(?P<month>\d{1,2})\)"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def parse_footer(footer: str) -> Footer:
     labels = list(_FOOTER_LABEL.finditer(footer))
     for label, following in zip(labels, [*labels[1:], None], strict=True):
         end = following.start() if following else len(footer)
-        value = _SPACES.sub(" ", footer[label.end() : end]).strip()
+        value = fold_spaces(footer[label.end() : end])
         key = (label.group("label") or "copyright").casefold()
         if value:
             fields.setdefault(key, value)
@@ -209,9 +208,15 @@ def news_paragraphs(paragraphs: list[str]) -> list[str]:
     return [paragraph for paragraph in kept if paragraph]
 
 
+def fold_spaces(text: str) -> str:
+    """Runs of whitespace as one space, none at the ends (what ``re.sub(r"\\s+", " ")`` and
+    ``strip`` give, several times faster)."""
+    return " ".join(text.split())
+
+
 def paragraphs_of(body: str) -> list[str]:
     """Blank-line separated paragraphs with inner whitespace folded."""
-    folded = (_SPACES.sub(" ", part).strip() for part in _PARAGRAPH_BREAK.split(body))
+    folded = (fold_spaces(part) for part in _PARAGRAPH_BREAK.split(body))
     return [part for part in folded if part]
 
 
@@ -248,7 +253,7 @@ def clean_article(raw: RawArticle) -> Article:
             dateline = opening_dateline(paragraphs[0])
         paragraphs[0] = dateline.rest.strip()
     kept = news_paragraphs(paragraphs)
-    title = _SPACES.sub(" ", raw.title).strip() if raw.title else None
+    title = fold_spaces(raw.title) if raw.title else None
     estimate = None if raw.published else estimated_date(kept, footer.year)
     return Article(
         article_id=raw.article_id,

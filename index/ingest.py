@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,15 +16,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from index.analysis import analyze, content_tokens, stemmed
-from index.clean import clean_article
 from index.engine import Segment
-from index.models import Failure, IndexReport, Notice, RawArticle, ReadItem
+from index.models import Failure, IndexReport, Notice, RawArticle, ReadItem, StoredArticle
+from index.prepare import PreparedBatch, prepare
 from index.sources import ReadOptions, is_url, read_file, read_url, source_files
-from index.split import split_passages
 from index.store import (
     ArticleState,
-    StoredArticle,
     article_states,
     clear_articles,
     delete_articles,
@@ -34,7 +31,6 @@ from index.store import (
     write_articles,
     writer_lock,
 )
-from index.stories import signature
 from index.workers import DEFAULT_WORKERS, Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
@@ -74,46 +70,6 @@ def content_hash(raw: RawArticle) -> str:
         raw.reporter,
     )
     return hashlib.sha256(repr(fields).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class PreparedBatch:
-    """Articles cleaned, split and analysed, and the search index segment of their passages,
-    numbered from 0 in order (``write_articles`` gives them their row ids)."""
-
-    articles: list[StoredArticle]
-    segment: Segment
-
-
-def prepare(records: Sequence[tuple[RawArticle, str]]) -> PreparedBatch:
-    """Clean, split and analyse each record (given with its content hash): the unit of work of
-    a worker process."""
-    articles: list[StoredArticle] = []
-    terms: list[list[str]] = []
-    for raw, digest in records:
-        stored, passage_terms = _prepare(raw, digest)
-        articles.append(stored)
-        terms.extend(passage_terms)
-    return PreparedBatch(articles, Segment.build(enumerate(terms)))
-
-
-def _prepare(raw: RawArticle, digest: str) -> tuple[StoredArticle, list[list[str]]]:
-    """The article ready to write, and each passage's index terms."""
-    article = clean_article(raw)
-    language = article.language
-    passages = split_passages(article.article_id, article.paragraphs)
-    passage_tokens = [content_tokens(passage.text, language) for passage in passages]
-    title_terms = analyze(article.title or "", language)
-    # The title's terms belong to every passage: a headline word is evidence for each part.
-    terms = [[*title_terms, *stemmed(tokens, language)] for tokens in passage_tokens]
-    stored = StoredArticle(
-        article=article,
-        content_hash=digest,
-        passages=tuple(passages),
-        terms=tuple(" ".join(passage_terms) for passage_terms in terms),
-        signature=signature([token for tokens in passage_tokens for token in tokens]),
-    )
-    return stored, terms
 
 
 @dataclass

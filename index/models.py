@@ -53,6 +53,19 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """An article ready to write: its passages and each passage's index terms (separated by
+    spaces, as stored)."""
+
+    article: Article
+    content_hash: str
+    passages: tuple[Passage, ...]
+    terms: tuple[str, ...]
+    # The story signature (see index.stories).
+    signature: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScoredPassage:
     """What the engine returns: a passage row id and its BM25 score as a plain float."""
 

@@ -29,6 +29,16 @@ _POSSESSIVES = ("nya", "ku", "mu")
 _DERIVATIONAL_SUFFIXES = ("isasi", "isme", "kan", "an", "is", "i")
 _PLAIN_PREFIXES = ("di", "ke", "se")
 
+# Every rule needs the word to start with a prefix (di-, ke-, se-, be-, te-, me-, pe-, ku-,
+# kau-) or a consonant and an infix (-er-, -el-, -em-, -in-) before a vowel, or to end with a
+# particle, pronoun or suffix (-lah, -kah, -tah, -pun, -ku, -mu, -nya, -i, -an, -is, -isme). A
+# word that does neither is returned as it is, whatever the rules: most names, places and
+# loanwords, more than half of the words of the news.
+_MAY_CHANGE = re.compile(
+    f"^(?:di|ke|se|be|te|me|pe|ku|kau|{_C}(?:er|el|em|in){_V})"
+    "|(?:lah|kah|tah|pun|ku|mu|nya|i|an|is|isme)$"
+)
+
 Disambiguate = Callable[[str], str | None]
 # (kind, the word before, the word after, the part removed), as Sastrawi's ``Removal``.
 Removal = tuple[str, str, str, str]
@@ -200,7 +210,7 @@ class Stemmer:
 
     def stem(self, word: str) -> str:
         """The root word Sastrawi finds in ``word``, or ``word`` when it finds none."""
-        if word in self.root_words:
+        if word in self.root_words or not _MAY_CHANGE.search(word):
             return word
         run = _Run(self.root_words, word)
         run.strip_affixes()

@@ -3,11 +3,20 @@ variants of the ANTARA wire format."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from index.clean import clean_article, drop_cross_links, paragraphs_of, split_dateline
+from index.clean import (
+    clean_article,
+    drop_cross_links,
+    fold_spaces,
+    paragraphs_of,
+    split_dateline,
+)
 from index.models import Article, RawArticle
 from index.sources import read_file
 
@@ -365,3 +374,8 @@ def test_capitalised_city_dateline_is_not_an_outlet() -> None:
     # "JAKARTA – ", "SPANYOL - " (about 50 IndoSum articles) were read as an agency before.
     article = clean("JAKARTA – Penyidik Polda Metro Jaya masih memproses dua kasus.")
     assert article.outlet is None
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85\xa0\u2000\u2028\u3000ab.", max_size=30))
+def test_fold_spaces_is_the_regular_expression_it_replaces(text: str) -> None:
+    assert fold_spaces(text) == re.sub(r"\s+", " ", text).strip()
