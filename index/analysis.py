@@ -22,6 +22,8 @@ ENGLISH = "en"
 
 # Zero-width spaces and joiners, word joiner, byte order mark, soft hyphen, direction marks.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad\u202a-\u202e]")
+# Words and numbers; a hyphen separates ("anak-anak" is "anak" twice, "covid-19" is "covid" and
+# "19"): keeping hyphenated tokens whole as well cost 0.3 to 0.5 points of R@1 on FacQA.
 _TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*")
 _ALPHABETIC = re.compile(r"[a-z]+")
 
@@ -52,6 +54,53 @@ _INDONESIAN_MARKERS = frozenset(
     "bagaimana mengapa kenapa nama tahun".split()
 )
 
+# How people write in chats -> the standard form (question words among them, so they are
+# dropped as stopwords like their standard forms).
+_INFORMAL = {
+    "yg": "yang",
+    "dgn": "dengan",
+    "dg": "dengan",
+    "tdk": "tidak",
+    "gak": "tidak",
+    "ga": "tidak",
+    "nggak": "tidak",
+    "enggak": "tidak",
+    "udah": "sudah",
+    "udh": "sudah",
+    "sdh": "sudah",
+    "blm": "belum",
+    "brp": "berapa",
+    "gmn": "bagaimana",
+    "gimana": "bagaimana",
+    "knp": "kenapa",
+    "kpn": "kapan",
+    "dmn": "dimana",
+    "utk": "untuk",
+    "krn": "karena",
+    "karna": "karena",
+    "dlm": "dalam",
+    "dr": "dari",
+    "tsb": "tersebut",
+    "thn": "tahun",
+    "bln": "bulan",
+    "tgl": "tanggal",
+    "org": "orang",
+    "kmrn": "kemarin",
+    "skrg": "sekarang",
+    "skrng": "sekarang",
+    "aja": "saja",
+    "emang": "memang",
+    "gitu": "begitu",
+    "bgt": "banget",
+    "dipake": "dipakai",
+    "pake": "pakai",
+    "bikin": "buat",
+    "dibikin": "dibuat",
+    "kalo": "kalau",
+    "jd": "jadi",
+    "jgn": "jangan",
+}
+
 # Place and common names that Sastrawi cuts into other words (bali -> bal, bekasi -> bekas).
 _PROTECTED_WORDS = frozenset("bali bekasi relawan susi batam medan".split())
 
@@ -73,8 +122,8 @@ def normalize(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Casefolded word tokens, stopwords kept."""
-    return _TOKEN.findall(normalize(text))
+    """Casefolded word tokens, stopwords kept, chat spellings in their standard form."""
+    return [_INFORMAL.get(token, token) for token in _TOKEN.findall(normalize(text))]
 
 
 def detect_language(text: str) -> str:

@@ -314,3 +314,25 @@ def test_indonesian_analysis_of_vocabulary_never_returns_stopwords(text: str) ->
     # so the vocabulary holds no word whose Sastrawi stem is a stopword.
     assert not INDONESIAN_STOPWORDS.intersection(analyze(text, INDONESIAN))
     assert not INDONESIAN_STOPWORDS.intersection(analyze_question(text))
+
+
+# --- chat spellings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chat", "standard"),
+    [
+        ("brp harga tiket yg dipake?", "berapa harga tiket yang dipakai?"),
+        ("gimana banjir di jakarta kmrn", "bagaimana banjir di jakarta kemarin"),
+        ("knp harga beras udah naik", "kenapa harga beras sudah naik"),
+        ("tgl berapa pemilu thn ini", "tanggal berapa pemilu tahun ini"),
+    ],
+)
+def test_chat_spellings_are_read_as_their_standard_forms(chat: str, standard: str) -> None:
+    assert analyze_question(chat) == analyze_question(standard)
+    assert analyze(chat) == analyze(standard)
+
+
+def test_reduplication_is_found_by_its_single_form() -> None:
+    assert analyze("anak-anak") == ["anak", "anak"]
+    assert analyze("Covid-19 pada 2016-2020") == ["covid", "19", "2016", "2020"]
