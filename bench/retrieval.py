@@ -1,4 +1,4 @@
-"""Retrieval benchmark: newsbot's ``Archive`` against rank-bm25 peers on the FacQA dev set.
+"""Retrieval benchmark: newsbot's ``Archive`` against rank-bm25 and SQLite FTS5 on FacQA.
 
 Run ``python -m bench.retrieval [--split valid|train|both] [--smoke] [--facqa DIR]``.
 
@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -227,11 +228,49 @@ class Peer:
         return Measurement(ranking, seconds)
 
 
+class Fts5Peer:
+    """SQLite FTS5 over our terms, ranked by its ``bm25()``, the question's terms OR-ed (AND
+    finds nothing for most questions)."""
+
+    name = "SQLite FTS5 bm25(), our tokens OR-ed"
+
+    def __init__(self, article_ids: Sequence[str], documents: Sequence[Sequence[str]]) -> None:
+        self.connection = sqlite3.connect(":memory:")
+        # Our terms hold digits with "," and "." ("19,8"): keep them inside tokens.
+        self.connection.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(article_id UNINDEXED, terms,"
+            " tokenize = \"unicode61 tokenchars ',.'\")"
+        )
+        self.connection.executemany(
+            "INSERT INTO docs (article_id, terms) VALUES (?, ?)",
+            zip(article_ids, (" ".join(terms) for terms in documents), strict=True),
+        )
+
+    def search(self, question: str, k: int) -> list[str]:
+        terms = dict.fromkeys(analyze_question(question))
+        if not terms:
+            return []
+        query = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        return [
+            row[0]
+            for row in self.connection.execute(
+                "SELECT article_id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
+                [query, k],
+            )
+        ]
+
+    def measure(self, question: str) -> Measurement:
+        start = time.perf_counter()
+        self.search(question, LATENCY_K)
+        seconds = time.perf_counter() - start
+        return Measurement(self.search(question, DEPTH), seconds)
+
+
 def whitespace_tokens(text: str) -> list[str]:
     return text.lower().split()
 
 
-def peers(articles: Sequence[RawArticle]) -> list[Peer]:
+def peers(articles: Sequence[RawArticle]) -> list[System]:
     ids = [article.article_id for article in articles]
     ours = [analyze(article_text(article)) for article in articles]
     plain = [whitespace_tokens(article_text(article)) for article in articles]
@@ -244,6 +283,7 @@ def peers(articles: Sequence[RawArticle]) -> list[Peer]:
             analyze_question,
         ),
         Peer("rank-bm25 Okapi, lowercase+split", BM25Okapi(plain), ids, whitespace_tokens),
+        Fts5Peer(ids, ours),
     ]
 
 
