@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
@@ -13,6 +15,22 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+
+
+# How often a worker checks that the process that started it is alive.
+_PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Runs in each worker as it starts. A worker whose parent is gone (killed, even by SIGKILL,
+    which runs no clean-up) exits instead of waiting for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class Workers:
@@ -38,6 +56,8 @@ class Workers:
             self._pool = ProcessPoolExecutor(
                 self.count,
                 mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         return self._pool.submit(function, item)
 

@@ -209,6 +209,46 @@ def test_killed_indexer_leaves_a_consistent_archive(tmp_path: Path) -> None:
     )
 
 
+def children_of(pid: int) -> set[int]:
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(child) for child in listed.split()}
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_workers_of_a_killed_indexer_exit(tmp_path: Path) -> None:
+    """SIGKILL runs no clean-up in the indexer: its worker processes notice and exit."""
+    folder = write_corpus(tmp_path / "news", 3000)
+    process = subprocess.Popen(
+        [str(NEWSBOT), "index", "--db", str(tmp_path / "a.db"), str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    # The resource tracker is a child too; the two workers come with the first batch.
+    while len(workers) < 3 and process.poll() is None and time.monotonic() < deadline:
+        workers = children_of(process.pid)
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert len(workers) >= 3, "the indexer finished before its workers could be seen"
+    deadline = time.monotonic() + 10
+    while any(is_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if is_running(pid)]
+
+
 def test_archive_of_an_older_version_is_upgraded_by_indexing(tmp_path: Path) -> None:
     db_path = tmp_path / "old.db"
     old = sqlite_utils.Database(db_path)
