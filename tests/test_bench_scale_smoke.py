@@ -1,0 +1,49 @@
+"""The scale benchmark's smoke run finishes and prints its tables (timings are not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench.scale", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def has_header(lines: list[str], *cells: str) -> bool:
+    return any(line.split()[: len(cells)] == list(cells) for line in lines)
+
+
+@pytest.mark.skipif(
+    not CORPUS.is_dir(), reason=f"{CORPUS} is missing: its term statistics make the passages"
+)
+def test_smoke_run_prints_the_table() -> None:
+    result = run_bench("--smoke")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert has_header(lines, "system", "passages", "build", "s", "peak", "MB", "p50", "ms")
+    for system in ("newsbot BM25Engine", "newsbot Archive.ask", "bm25s", "SQLite FTS5"):
+        assert any(line.startswith(system) for line in lines), system
+    assert any(line.startswith("rank-bm25 BM25Okapi") for line in lines)
+    assert any("check, ours against rank-bm25" in line and "passed" in line for line in lines)
+    assert has_header(lines, "target", "goal", "measured", "verdict")
+    assert any(line.startswith("Lucene 8 with IndonesianAnalyzer: ") for line in lines)
+
+
+def test_missing_data_exits_2_and_says_where(tmp_path: Path) -> None:
+    result = run_bench("--shared", str(tmp_path / "absent"))
+    assert result.returncode == 2
+    assert str(tmp_path / "absent" / "corpus") in result.stderr
