@@ -25,7 +25,6 @@ import os
 import random
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.report import format_table
+from bench.report import MeasurementError, format_table
+from bench.report import run_child as run_measurement
 from index.clean import clean_article
 from index.models import Article, RawArticle
 from index.sources import read_file, source_files
@@ -850,28 +850,8 @@ def print_cpu_check() -> None:
     )
 
 
-class MeasurementError(RuntimeError):
-    """A measurement's process failed; ``reason`` is the last line of its error output."""
-
-    def __init__(self, kind: str, returncode: int, stderr: str) -> None:
-        lines = [line for line in stderr.splitlines() if line.strip()]
-        self.reason = lines[-1].strip() if lines else f"exit {returncode}, no output"
-        super().__init__(f"measurement {kind} failed (exit {returncode}):\n{stderr[-3000:]}")
-
-
 def run_child(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """One measurement in a fresh interpreter; its result is the last line it prints."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.ingest", "--child", json.dumps(spec)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0 or not completed.stdout.strip():
-        raise MeasurementError(spec["kind"], completed.returncode, completed.stderr)
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    return run_measurement("bench.ingest", spec)
 
 
 @dataclass(frozen=True)

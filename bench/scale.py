@@ -72,7 +72,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from bench.report import format_table
+from bench.report import MeasurementError, format_table
+from bench.report import run_child as run_measurement
 
 if TYPE_CHECKING:
     from index.engine import Segment
@@ -668,28 +669,8 @@ def child_main(spec_json: str) -> int:
     return 0
 
 
-class MeasurementError(RuntimeError):
-    """A measurement's process failed; ``reason`` is the last line of its error output."""
-
-    def __init__(self, kind: str, returncode: int, stderr: str) -> None:
-        lines = [line for line in stderr.splitlines() if line.strip()]
-        self.reason = lines[-1].strip() if lines else f"exit {returncode}, no output"
-        super().__init__(f"measurement {kind} failed (exit {returncode}):\n{stderr[-3000:]}")
-
-
 def run_child(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """One measurement in a fresh interpreter; its result is the last line it prints."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.scale", "--child", json.dumps(spec)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0 or not completed.stdout.strip():
-        raise MeasurementError(spec["kind"], completed.returncode, completed.stderr)
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    return run_measurement("bench.scale", spec)
 
 
 # --- data ---------------------------------------------------------------------------------
