@@ -246,10 +246,6 @@ class BM25Engine:
     def __len__(self) -> int:
         return self._count
 
-    @property
-    def segments(self) -> list[Segment]:
-        return list(self._segments)
-
     def _postings(self, term: str) -> tuple[npt.NDArray[np.int32], Counts] | None:
         found = [p for segment in self._segments if (p := segment.postings(term)) is not None]
         if not found:
