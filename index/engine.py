@@ -241,6 +241,7 @@ class BM25Engine:
         self._count = int(alive.sum())
         total = float(self._lengths[alive].sum())
         self._average_length = total / self._count if self._count else 0.0
+
         self._scratch = threading.local()
 
     def __len__(self) -> int:
@@ -299,18 +300,22 @@ class BM25Engine:
     ) -> Rows:
         """The rows that may be among the ``k`` best: every row scoring at least the ``k``-th
         best score of the rarest terms' rows, a lower bound of the ``k``-th best overall."""
-        sample = np.empty(0, dtype=np.int32)
-        for rows in sorted(touched, key=len):
-            sample = np.union1d(sample, rows)
+        by_size = sorted(touched, key=len)
+        # A term's rows are distinct: the rarest term alone usually gives k rows to rank.
+        sample = by_size[0]
+        for rows in by_size[1:]:
             if len(sample) >= k:
                 break
-        else:
+            sample = np.union1d(sample, rows)
+        if len(sample) < k:
             return sample.astype(np.int64)  # fewer than k rows in all: every one is a candidate
         sample_scores = scores[sample]
         bound = np.partition(sample_scores, len(sample_scores) - k)[len(sample_scores) - k]
         total = sum(len(rows) for rows in touched)
         if total * 4 < len(scores):
-            every = np.unique(np.concatenate(touched))
-            chosen: Rows = every[scores[every] >= bound].astype(np.int64)
+            # Filter before deduplicating: sorting every touched row would cost more than the
+            # scoring did.
+            above = np.concatenate([rows[scores[rows] >= bound] for rows in touched])
+            chosen: Rows = np.unique(above).astype(np.int64)
             return chosen
         return np.flatnonzero(scores >= bound)
