@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.report import MeasurementError, format_table
+from bench.report import MeasurementError, format_table, positive
 from bench.report import run_child as run_measurement
 from index.clean import clean_article
 from index.models import Article, RawArticle
@@ -1023,13 +1023,6 @@ def remove_db(db: Path) -> None:
 
 
 # --- main ---------------------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
-    return number
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

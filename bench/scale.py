@@ -72,7 +72,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from bench.report import MeasurementError, format_table
+from bench.report import MeasurementError, format_table, positive
 from bench.report import run_child as run_measurement
 
 if TYPE_CHECKING:
@@ -206,6 +206,18 @@ def token_lists(lines: Iterable[str], interned: dict[str, str]) -> Iterator[list
     vocabulary would hold it): a million passages of fresh strings would not fit in memory."""
     for line in lines:
         yield [interned.setdefault(term, term) for term in line.split()]
+
+
+def peer_corpus(chunks: Sequence[Chunk]) -> list[list[str]]:
+    """Every passage's terms as a list, analysed by the workers: what the peers index."""
+    from index.workers import Workers
+
+    interned: dict[str, str] = {}
+    corpus: list[list[str]] = []
+    with Workers(WORKERS) as pool:
+        for terms in in_order(pool, terms_of_chunk, chunks):
+            corpus.extend(token_lists(terms, interned))
+    return corpus
 
 
 def rss_kb(pid: int | str, field: str = "VmRSS") -> int:
@@ -378,20 +390,15 @@ def measure_bm25s(spec: Mapping[str, Any]) -> dict[str, Any]:
 
     from index.analysis import analyze_question
     from index.engine import K1, B
-    from index.workers import Workers
 
     chunks, questions = chunks_of(spec), questions_of(spec)
     start = time.perf_counter()
     with TreeMemory() as memory:
-        interned: dict[str, str] = {}
-        corpus: list[list[str]] = []
-        with Workers(WORKERS) as pool:
-            for terms in in_order(pool, terms_of_chunk, chunks):
-                corpus.extend(token_lists(terms, interned))
+        corpus = peer_corpus(chunks)
         analysed = time.perf_counter()
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         retriever.index(corpus, show_progress=False)
-        del corpus, interned
+        del corpus
         built = time.perf_counter()
 
     def ask(question: str) -> Ranked:
@@ -472,17 +479,12 @@ def measure_rank_bm25(spec: Mapping[str, Any]) -> dict[str, Any]:
     from bench.retrieval import LuceneBM25, top_indices
     from index.analysis import analyze_question
     from index.engine import K1, B, BM25Engine, Segment
-    from index.workers import Workers
 
     chunks, questions = chunks_of(spec), questions_of(spec)
     before_kb = tree_rss_kb(os.getpid())
     start = time.perf_counter()
     with TreeMemory() as memory:
-        interned: dict[str, str] = {}
-        corpus: list[list[str]] = []
-        with Workers(WORKERS) as pool:
-            for terms in in_order(pool, terms_of_chunk, chunks):
-                corpus.extend(token_lists(terms, interned))
+        corpus = peer_corpus(chunks)
         analysed = time.perf_counter()
         model = LuceneBM25(corpus, k1=K1, b=B)
         built = time.perf_counter()
@@ -1324,13 +1326,6 @@ def run(args: argparse.Namespace, workdir: Path, vocabulary: Vocabulary, facqa: 
 
 
 # --- main ---------------------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
-    return number
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
