@@ -4,10 +4,11 @@ Scores are rank-bm25's ``BM25Okapi`` with Lucene's never-negative IDF
 ``ln(1 + (N - n + 0.5) / (n + 0.5))``: for each occurrence of a term in the question, add
 ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``.
 
-The index is a list of immutable ``Segment``s, each the postings (passage row id and term
-frequency, per term) of some passages, plus the row ids deleted since. Nothing stored depends
-on the corpus-wide statistics: the passage count, average length and document frequencies are
-computed over the live passages when a ``BM25Engine`` is put together, so adding a segment or
+The index is a list of immutable ``Segment``s, each the postings of some passages, plus the
+row ids deleted since. A posting is a passage's row id and a code for its (term frequency,
+passage length) pair: the part of the score that depends on the corpus is a small table over
+those pairs, computed when a ``BM25Engine`` is put together, and so are the passage count,
+average length and document frequencies, over the live passages only. Adding a segment or
 deleting a passage never makes stored data stale. A search reads only the postings of the
 question's terms.
 """
@@ -18,7 +19,7 @@ import functools
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,9 @@ K1 = 1.2
 B = 0.75
 
 Rows = npt.NDArray[np.int64]
-Counts = npt.NDArray[np.uint16]
+Codes = npt.NDArray[np.uint16] | npt.NDArray[np.uint32]
+Scores = npt.NDArray[np.float64]
+Sums = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,22 @@ class BM25Parameters:
 
 
 _TERM_SEPARATOR = "\n"
+# A merge places this many postings at a time, so its scratch memory stays small.
+_MERGE_BLOCK = 1 << 22
+
+
+def _code_type(pairs: int) -> type[np.unsignedinteger]:
+    return np.uint16 if pairs <= 1 << 16 else np.uint32
+
+
+def _pair_keys(frequencies: npt.NDArray[np.integer], lengths: npt.NDArray[np.integer]) -> Rows:
+    return (frequencies.astype(np.int64) << 32) | lengths.astype(np.int64)
 
 
 class Segment:
     """Postings of a set of passages: for each term, the row ids of the passages holding it
-    (ascending) and how often each holds it; and each passage's length in terms."""
+    (ascending) and the code of each one's (term frequency, passage length) pair; and each
+    passage's length in terms."""
 
     def __init__(
         self,
@@ -52,14 +66,22 @@ class Segment:
         terms: Sequence[str],
         offsets: npt.NDArray[np.int64],
         rows: npt.NDArray[np.int32],
-        frequencies: Counts,
+        codes: Codes,
+        pair_frequencies: npt.NDArray[np.int32],
+        pair_lengths: npt.NDArray[np.int32],
+        term_max_frequencies: npt.NDArray[np.int32],
+        term_min_lengths: npt.NDArray[np.int32],
         passage_rows: npt.NDArray[np.int32],
         passage_lengths: npt.NDArray[np.int32],
     ) -> None:
         self.terms = list(terms)
         self.offsets = offsets
         self.rows = rows
-        self.frequencies = frequencies
+        self.codes = codes
+        self.pair_frequencies = pair_frequencies
+        self.pair_lengths = pair_lengths
+        self.term_max_frequencies = term_max_frequencies
+        self.term_min_lengths = term_min_lengths
         self.passage_rows = passage_rows
         self.passage_lengths = passage_lengths
 
@@ -81,20 +103,33 @@ class Segment:
         if len(passage_rows) and not 0 <= int(passage_rows[0]) <= int(passage_rows[-1]) < 2**31:
             raise ValueError("row ids must be in [0, 2**31)")
         passage_lengths = np.asarray(lengths, dtype=np.int64)
-        owners = np.repeat(passage_rows, passage_lengths)
-        numbers = np.asarray(term_numbers, dtype=np.int64)
-        stride = int(passage_rows.max()) + 1 if len(passage_rows) else 1
+        count = max(len(passage_rows), 1)
+        owners = np.repeat(np.arange(len(passage_rows)), passage_lengths)
         # One key per (term, passage): sorted, they are the postings in order; their repeats,
         # the term frequencies.
-        keys, frequencies = np.unique(numbers * stride + owners, return_counts=True)
+        keys, frequencies = np.unique(
+            np.asarray(term_numbers, dtype=np.int64) * count + owners, return_counts=True
+        )
         offsets = np.zeros(len(lookup) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(keys // stride, minlength=len(lookup)), out=offsets[1:])
+        np.cumsum(np.bincount(keys // count, minlength=len(lookup)), out=offsets[1:])
+        positions = keys % count
+        lengths_held = passage_lengths[positions]
+        pairs, codes = np.unique(_pair_keys(frequencies, lengths_held), return_inverse=True)
+        starts = offsets[:-1]
         return cls(
             terms=list(lookup),
             offsets=offsets,
-            rows=(keys % stride).astype(np.int32),
-            # A passage is far shorter than 65,535 words; saturate rather than wrap regardless.
-            frequencies=np.minimum(frequencies, np.iinfo(np.uint16).max).astype(np.uint16),
+            rows=passage_rows[positions].astype(np.int32),
+            codes=codes.astype(_code_type(len(pairs))),
+            pair_frequencies=(pairs >> 32).astype(np.int32),
+            pair_lengths=(pairs & 0xFFFFFFFF).astype(np.int32),
+            # Every term has a posting, so each reduction has something to reduce.
+            term_max_frequencies=np.maximum.reduceat(frequencies, starts).astype(np.int32)
+            if len(starts)
+            else np.empty(0, np.int32),
+            term_min_lengths=np.minimum.reduceat(lengths_held, starts).astype(np.int32)
+            if len(starts)
+            else np.empty(0, np.int32),
             passage_rows=passage_rows.astype(np.int32),
             passage_lengths=passage_lengths.astype(np.int32),
         )
@@ -104,46 +139,82 @@ class Segment:
         """One segment holding the postings of ``segments`` but those of ``deleted_rows``.
 
         The segments must cover separate ranges of row ids (as consecutive writes do): then
-        each term's postings, taken segment by segment in row order, are already in order.
+        each term's postings, taken segment by segment in row order, are already in order, and
+        each posting is copied straight to its place.
         """
         ordered = sorted((s for s in segments if len(s)), key=lambda s: int(s.passage_rows[0]))
         for before, after in itertools.pairwise(ordered):
             if int(before.passage_rows[-1]) >= int(after.passage_rows[0]):
                 raise ValueError("segments to merge must cover separate ranges of row ids")
-        deleted = np.asarray(deleted_rows, dtype=np.int64)
+        deleted = np.unique(np.asarray(deleted_rows, dtype=np.int64))
+        kept = [_Kept(segment, deleted) for segment in ordered]
+
+        pairs, pair_codes = np.unique(
+            np.concatenate(
+                [np.empty(0, np.int64)]
+                + [_pair_keys(s.pair_frequencies, s.pair_lengths) for s in ordered]
+            ),
+            return_inverse=True,
+        )
+        code_type = _code_type(len(pairs))
+        bounds = itertools.accumulate((len(s.pair_lengths) for s in ordered), initial=0)
+        recodes = [
+            pair_codes[start:end].astype(code_type) for start, end in itertools.pairwise(bounds)
+        ]
+
         lookup: dict[str, int] = {}
-        numbers: list[npt.NDArray[np.int64]] = [np.empty(0, np.int64)]
-        rows: list[npt.NDArray[np.int32]] = [np.empty(0, np.int32)]
-        counts: list[Counts] = [np.empty(0, np.uint16)]
-        passage_rows: list[npt.NDArray[np.int32]] = [np.empty(0, np.int32)]
-        passage_lengths: list[npt.NDArray[np.int32]] = [np.empty(0, np.int32)]
-        for segment in ordered:
-            renumber = np.asarray(
-                [lookup.setdefault(term, len(lookup)) for term in segment.terms], dtype=np.int64
-            )
-            keep = ~np.isin(segment.rows, deleted)
-            numbers.append(np.repeat(renumber, np.diff(segment.offsets))[keep])
-            rows.append(segment.rows[keep])
-            counts.append(segment.frequencies[keep])
-            live = ~np.isin(segment.passage_rows, deleted)
-            passage_rows.append(segment.passage_rows[live])
-            passage_lengths.append(segment.passage_lengths[live])
-        all_numbers = np.concatenate(numbers)
-        # Stable: within a term, postings keep their row order.
-        order = np.argsort(all_numbers, kind="stable")
-        sizes = np.bincount(all_numbers, minlength=len(lookup))
-        # Terms whose every passage was deleted are dropped.
+        numbers = [
+            np.asarray([lookup.setdefault(t, len(lookup)) for t in s.terms], dtype=np.int64)
+            for s in ordered
+        ]
+        sizes = np.zeros(len(lookup), dtype=np.int64)
+        # Each term's bounds over the segments (still bounds when some passages are deleted).
+        max_frequencies = np.zeros(len(lookup), dtype=np.int32)
+        min_lengths = np.full(len(lookup), np.iinfo(np.int32).max, dtype=np.int32)
+        for number, part, segment in zip(numbers, kept, ordered, strict=True):
+            sizes[number] += part.sizes
+            np.maximum.at(max_frequencies, number, segment.term_max_frequencies)
+            np.minimum.at(min_lengths, number, segment.term_min_lengths)
+        # Terms whose every passage was deleted are dropped (their number here is unused).
         used = sizes > 0
+        final = np.maximum(np.cumsum(used) - 1, 0)
         offsets = np.zeros(int(used.sum()) + 1, dtype=np.int64)
         np.cumsum(sizes[used], out=offsets[1:])
+        rows = np.empty(int(offsets[-1]), dtype=np.int32)
+        codes = np.empty(int(offsets[-1]), dtype=code_type)
+        # Where each term's next postings go.
+        cursor = offsets[:-1].copy()
+        for number, part, recode in zip(numbers, kept, recodes, strict=True):
+            if not len(part.rows):
+                continue
+            targets = final[number]
+            for first, last in part.blocks():
+                block_sizes = part.sizes[first:last]
+                start = int(part.offsets[first])
+                destination = np.repeat(
+                    cursor[targets[first:last]] - part.offsets[first:last], block_sizes
+                )
+                destination += np.arange(start, int(part.offsets[last]))
+                rows[destination] = part.rows[start : int(part.offsets[last])]
+                codes[destination] = recode[part.codes[start : int(part.offsets[last])]]
+            # Terms dropped here share a number with a kept one: add, never assign.
+            np.add.at(cursor, targets, part.sizes)
         terms = list(lookup)
         return cls(
             terms=[terms[number] for number in np.flatnonzero(used).tolist()],
             offsets=offsets,
-            rows=np.concatenate(rows)[order],
-            frequencies=np.concatenate(counts)[order],
-            passage_rows=np.concatenate(passage_rows),
-            passage_lengths=np.concatenate(passage_lengths),
+            rows=rows,
+            codes=codes,
+            pair_frequencies=(pairs >> 32).astype(np.int32),
+            pair_lengths=(pairs & 0xFFFFFFFF).astype(np.int32),
+            term_max_frequencies=max_frequencies[used],
+            term_min_lengths=min_lengths[used],
+            passage_rows=np.concatenate(
+                [np.empty(0, np.int32)] + [part.passage_rows for part in kept]
+            ),
+            passage_lengths=np.concatenate(
+                [np.empty(0, np.int32)] + [part.passage_lengths for part in kept]
+            ),
         )
 
     def shifted(self, offset: int) -> Segment:
@@ -152,7 +223,11 @@ class Segment:
             terms=self.terms,
             offsets=self.offsets,
             rows=self.rows + np.int32(offset),
-            frequencies=self.frequencies,
+            codes=self.codes,
+            pair_frequencies=self.pair_frequencies,
+            pair_lengths=self.pair_lengths,
+            term_max_frequencies=self.term_max_frequencies,
+            term_min_lengths=self.term_min_lengths,
             passage_rows=self.passage_rows + np.int32(offset),
             passage_lengths=self.passage_lengths,
         )
@@ -182,12 +257,21 @@ class Segment:
         wanted = np.asarray(rows, dtype=np.int64)
         return [int(row) for row in wanted[np.isin(wanted, self.passage_rows)]]
 
-    def postings(self, term: str) -> tuple[npt.NDArray[np.int32], Counts] | None:
-        number = self._lookup.get(term)
+    def number(self, term: str) -> int | None:
+        """The term's place in ``terms``, if the segment has it."""
+        return self._lookup.get(term)
+
+    def coded_postings(self, number: int) -> tuple[npt.NDArray[np.int32], Codes]:
+        start, end = self.offsets[number], self.offsets[number + 1]
+        return self.rows[start:end], self.codes[start:end]
+
+    def postings(self, term: str) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]] | None:
+        """The row ids of the passages holding ``term``, and how often each holds it."""
+        number = self.number(term)
         if number is None:
             return None
-        start, end = self.offsets[number], self.offsets[number + 1]
-        return self.rows[start:end], self.frequencies[start:end]
+        rows, codes = self.coded_postings(number)
+        return rows, self.pair_frequencies[codes]
 
     def to_blobs(self) -> dict[str, bytes]:
         """The segment as bytes, for a BLOB column each; ``from_blobs`` reads them back."""
@@ -195,7 +279,11 @@ class Segment:
             "terms": _TERM_SEPARATOR.join(self.terms).encode(),
             "offsets": self.offsets.astype("<i8").tobytes(),
             "rows": self.rows.astype("<i4").tobytes(),
-            "frequencies": self.frequencies.astype("<u2").tobytes(),
+            "codes": self.codes.astype(self.codes.dtype.newbyteorder("<")).tobytes(),
+            "pair_frequencies": self.pair_frequencies.astype("<i4").tobytes(),
+            "pair_lengths": self.pair_lengths.astype("<i4").tobytes(),
+            "term_max_frequencies": self.term_max_frequencies.astype("<i4").tobytes(),
+            "term_min_lengths": self.term_min_lengths.astype("<i4").tobytes(),
             "passage_rows": self.passage_rows.astype("<i4").tobytes(),
             "passage_lengths": self.passage_lengths.astype("<i4").tobytes(),
         }
@@ -203,14 +291,89 @@ class Segment:
     @classmethod
     def from_blobs(cls, blobs: dict[str, bytes]) -> Segment:
         text = blobs["terms"].decode()
+        pair_lengths = np.frombuffer(blobs["pair_lengths"], dtype="<i4")
         return cls(
             terms=text.split(_TERM_SEPARATOR) if text else [],
             offsets=np.frombuffer(blobs["offsets"], dtype="<i8"),
             rows=np.frombuffer(blobs["rows"], dtype="<i4"),
-            frequencies=np.frombuffer(blobs["frequencies"], dtype="<u2"),
+            codes=np.frombuffer(
+                blobs["codes"], dtype=np.dtype(_code_type(len(pair_lengths))).newbyteorder("<")
+            ),
+            pair_frequencies=np.frombuffer(blobs["pair_frequencies"], dtype="<i4"),
+            pair_lengths=pair_lengths,
+            term_max_frequencies=np.frombuffer(blobs["term_max_frequencies"], dtype="<i4"),
+            term_min_lengths=np.frombuffer(blobs["term_min_lengths"], dtype="<i4"),
             passage_rows=np.frombuffer(blobs["passage_rows"], dtype="<i4"),
             passage_lengths=np.frombuffer(blobs["passage_lengths"], dtype="<i4"),
         )
+
+
+class _Kept:
+    """A segment's postings and passages but those of deleted rows, for a merge."""
+
+    def __init__(self, segment: Segment, deleted: Rows) -> None:
+        first, last = int(segment.passage_rows[0]), int(segment.passage_rows[-1])
+        gone = deleted[(deleted >= first) & (deleted <= last)]
+        self.rows, self.codes, self.offsets = segment.rows, segment.codes, segment.offsets
+        self.passage_rows, self.passage_lengths = segment.passage_rows, segment.passage_lengths
+        if len(gone):
+            dead = np.zeros(last - first + 1, dtype=bool)
+            dead[gone - first] = True
+            keep = ~dead[segment.rows - first]
+            self.rows, self.codes = segment.rows[keep], segment.codes[keep]
+            kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+            np.cumsum(keep, out=kept_before[1:])
+            self.offsets = kept_before[segment.offsets]
+            live = ~dead[segment.passage_rows - first]
+            self.passage_rows = segment.passage_rows[live]
+            self.passage_lengths = segment.passage_lengths[live]
+        self.sizes = np.diff(self.offsets)
+
+    def blocks(self) -> Iterator[tuple[int, int]]:
+        """Ranges of term numbers, each with about ``_MERGE_BLOCK`` postings or fewer."""
+        ends = np.searchsorted(
+            self.offsets, np.arange(_MERGE_BLOCK, int(self.offsets[-1]), _MERGE_BLOCK)
+        )
+        bounds = [0, *dict.fromkeys(ends.tolist()), len(self.sizes)]
+        return ((a, b) for a, b in itertools.pairwise(bounds) if a < b)
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """One segment's postings of a question's term, with the segment's weight of each pair
+    code."""
+
+    weights: Scores
+    rows: npt.NDArray[np.int32]
+    codes: Codes
+
+
+@dataclass(frozen=True)
+class _QuestionTerm:
+    position: int  # where the term first appears in the question
+    factor: float  # occurrences in the question times IDF
+    ceiling: float  # the most the term adds to any passage's score
+    postings: tuple[_Postings, ...]
+    live_rows: int
+
+
+# How many times more than all the remaining terms could add the k-th best score so far must
+# be for a search to stop adding them (MaxScore): stopping early leaves more candidates to
+# look up (4 was fastest on bench/scale.py's million passages; 1 is the least that is exact).
+_STOP_RATIO = 4.0
+# A pass over every passage (clear, then compare, about 0.3 ns each in float32) beats passes
+# over the touched ones (gather, compare, clear by scatter, about 10 ns each) when a search
+# touches more than one passage in this many.
+_DENSE_SHARE = 32
+# Relative error allowed for float64 sums and bounds taken in another order than the
+# reference's; float32 sums add their own (see _margin).
+_SLACK = 1e-9
+
+
+def _margin(terms: int) -> float:
+    """A bound on the relative error of a float32 sum of ``terms`` positive float64 numbers,
+    each rounded to float32 first: 2**-24 per rounding, doubled for safety."""
+    return (terms + 1) * 2.0**-23 + _SLACK
 
 
 class BM25Engine:
@@ -218,6 +381,14 @@ class BM25Engine:
 
     Immutable once built: to take new segments or deletions, build another from the same
     segments plus the new ones (cheap: nothing is re-analysed or copied).
+
+    A search adds the question's terms into a dense float32 score array, the terms that can add
+    the most first (MaxScore): once the ``k``-th best score among the first terms' passages
+    beats all that the remaining terms could add together, a passage none of the first terms
+    holds cannot make the top ``k``, and the remaining terms are not added. The passages that
+    may still be among the best (their sum so far, less its rounding error, plus all the
+    remaining terms could add, reaches that ``k``-th score) are then scored exactly, in
+    float64, by looking up each term of the question in its postings.
     """
 
     def __init__(
@@ -228,94 +399,157 @@ class BM25Engine:
     ) -> None:
         self._segments = [segment for segment in segments if len(segment)]
         self._parameters = parameters or BM25Parameters()
-        size = max((int(s.passage_rows.max()) + 1 for s in self._segments), default=0)
-        self._lengths = np.zeros(size, dtype=np.float64)
-        alive = np.zeros(size, dtype=bool)
+        self._size = max((int(s.passage_rows.max()) + 1 for s in self._segments), default=0)
+        alive = np.zeros(self._size, dtype=bool)
         for segment in self._segments:
-            self._lengths[segment.passage_rows] = segment.passage_lengths
             alive[segment.passage_rows] = True
-        gone = np.fromiter((row for row in deleted if 0 <= row < size), dtype=np.int64)
+        gone = np.fromiter((row for row in deleted if 0 <= row < self._size), dtype=np.int64)
         # Without a deleted row among the passages, postings need no filtering.
         self._alive = alive if len(gone) and bool(alive[gone].any()) else None
         alive[gone] = False
         self._count = int(alive.sum())
-        total = float(self._lengths[alive].sum())
+        total = sum(
+            float(s.passage_lengths[alive[s.passage_rows]].sum(dtype=np.float64))
+            for s in self._segments
+        )
         self._average_length = total / self._count if self._count else 0.0
-
+        # Per segment: each (term frequency, length) pair's share of a score before the IDF,
+        # and each term's ceiling, the share of its highest frequency at its shortest passage.
+        self._weights = [self._weight(s.pair_frequencies, s.pair_lengths) for s in self._segments]
+        self._ceilings = [
+            self._weight(s.term_max_frequencies, s.term_min_lengths) for s in self._segments
+        ]
         self._scratch = threading.local()
 
     def __len__(self) -> int:
         return self._count
 
-    def _postings(self, term: str) -> tuple[npt.NDArray[np.int32], Counts] | None:
-        found = [p for segment in self._segments if (p := segment.postings(term)) is not None]
-        if not found:
-            return None
-        rows = np.concatenate([rows for rows, _ in found]) if len(found) > 1 else found[0][0]
-        counts = np.concatenate([c for _, c in found]) if len(found) > 1 else found[0][1]
-        if self._alive is not None:
-            live = self._alive[rows]
-            rows, counts = rows[live], counts[live]
-        return (rows, counts) if len(rows) else None
+    def _weight(
+        self, frequencies: npt.NDArray[np.int32], lengths: npt.NDArray[np.int32]
+    ) -> Scores:
+        k1, b = self._parameters.k1, self._parameters.b
+        frequency = frequencies.astype(np.float64)
+        average = self._average_length or 1.0
+        weight: Scores = frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * lengths / average))
+        return weight
 
-    def _scores_array(self) -> npt.NDArray[np.float64]:
-        # One array per thread, all zeros between searches: only touched entries are reset.
-        scores: npt.NDArray[np.float64] | None = getattr(self._scratch, "scores", None)
+    def _scores_array(self) -> Sums:
+        # One array per thread, all zeros between searches.
+        scores: Sums | None = getattr(self._scratch, "scores", None)
         if scores is None:
-            scores = self._scratch.scores = np.zeros(len(self._lengths), dtype=np.float64)
+            scores = self._scratch.scores = np.zeros(self._size, dtype=np.float32)
         return scores
+
+    def _question_terms(self, terms: Sequence[str]) -> list[_QuestionTerm]:
+        """The question's terms the index holds, those that can add the most first."""
+        found: list[_QuestionTerm] = []
+        for position, (term, occurrences) in enumerate(Counter(terms).items()):
+            postings: list[_Postings] = []
+            live_rows = 0
+            ceiling = 0.0
+            for segment, weights, ceilings in zip(
+                self._segments, self._weights, self._ceilings, strict=True
+            ):
+                number = segment.number(term)
+                if number is None:
+                    continue
+                rows, codes = segment.coded_postings(number)
+                postings.append(_Postings(weights, rows, codes))
+                live_rows += len(rows) if self._alive is None else int(self._alive[rows].sum())
+                ceiling = max(ceiling, float(ceilings[number]))
+            if live_rows:
+                factor = occurrences * float(
+                    np.log1p((self._count - live_rows + 0.5) / (live_rows + 0.5))
+                )
+                found.append(
+                    _QuestionTerm(position, factor, factor * ceiling, tuple(postings), live_rows)
+                )
+        found.sort(key=lambda term: (-term.ceiling, term.live_rows))
+        return found
 
     def search(self, terms: Sequence[str], k: int) -> list[ScoredPassage]:
         """The ``k`` best passages for the question's terms, best first, ties by row id."""
         if k <= 0 or not self._count:
             return []
-        k1, b = self._parameters.k1, self._parameters.b
-        found = [
-            (postings, occurrences)
-            for term, occurrences in Counter(terms).items()
-            if (postings := self._postings(term)) is not None
-        ]
-        if not found:
+        question = self._question_terms(terms)
+        if not question:
             return []
         scores = self._scores_array()
-        touched: list[npt.NDArray[np.int32]] = []
+        added: list[_QuestionTerm] = []
         try:
-            for (rows, counts), occurrences in found:
-                frequency = counts.astype(np.float64)
-                idf = np.log1p((self._count - len(rows) + 0.5) / (len(rows) + 0.5))
-                norm = k1 * (1 - b + b * self._lengths[rows] / self._average_length)
-                scores[rows] += occurrences * idf * (frequency * (k1 + 1) / (frequency + norm))
-                touched.append(rows)
-            candidates = self._best_candidates(scores, touched, k)
-            chosen = scores[candidates]
+            floor = self._add_until_decided(scores, question, added, k)
+            candidates = self._candidates(scores, added, floor)
         finally:
-            for rows in touched:
-                scores[rows] = 0.0
-        order = np.lexsort((candidates, -chosen))[:k]
-        return [ScoredPassage(row_id=int(candidates[i]), score=float(chosen[i])) for i in order]
+            self._clear(scores, added)
+        exact = np.zeros(len(candidates), dtype=np.float64)
+        # In the question's order, as the reference adds them.
+        for term in sorted(question, key=lambda term: term.position):
+            self._add_looked_up(exact, candidates, term)
+        order = np.lexsort((candidates, -exact))[:k]
+        return [ScoredPassage(row_id=int(candidates[i]), score=float(exact[i])) for i in order]
+
+    def _add_until_decided(
+        self, scores: Sums, question: list[_QuestionTerm], added: list[_QuestionTerm], k: int
+    ) -> float:
+        """Add terms' scores into ``scores`` (and to ``added``) until the rest cannot change
+        which passages may be among the ``k`` best; the float32 sum a passage needs from the
+        added terms to remain a candidate."""
+        margin = _margin(len(question))
+        sample = np.empty(0, dtype=np.int64)
+        bound = 0.0
+        for index, term in enumerate(question):
+            for postings in term.postings:
+                shares = (term.factor * postings.weights).astype(np.float32)
+                np.add.at(scores, postings.rows.astype(np.intp), np.take(shares, postings.codes))
+            added.append(term)
+            if len(sample) < k:
+                # A term's rows are distinct: the first term alone usually gives k to rank.
+                rows = self._live(np.concatenate([p.rows for p in term.postings]))
+                sample = np.union1d(sample, rows) if len(sample) else rows
+            if len(sample) < k:
+                continue
+            # The k-th best sum so far among the sample, less its error, is at most the k-th
+            # best exact score in the end.
+            top = np.partition(scores[sample], len(sample) - k)[len(sample) - k]
+            bound = float(top) * (1 - margin)
+            rest = sum(later.ceiling for later in question[index + 1 :]) * (1 + _SLACK)
+            if bound > _STOP_RATIO * rest:
+                return (bound - rest) * (1 - margin)
+        # Every term added: candidates reach the k-th best sum (every touched row, when fewer
+        # than k live rows hold any term).
+        return bound * (1 - margin)
+
+    def _dense(self, added: list[_QuestionTerm]) -> bool:
+        return (
+            sum(len(p.rows) for term in added for p in term.postings) * _DENSE_SHARE > self._size
+        )
+
+    def _candidates(self, scores: Sums, added: list[_QuestionTerm], floor: float) -> Rows:
+        """The live rows the added terms touched that score at least ``floor``, ascending."""
+        # Every touched row scores above zero, every other row exactly zero.
+        floor = max(floor, float(np.nextafter(np.float32(0), np.float32(1))))
+        if self._dense(added):
+            return self._live(np.flatnonzero(scores >= floor))
+        above = [p.rows[scores[p.rows] >= floor] for term in added for p in term.postings]
+        return self._live(np.unique(np.concatenate(above)).astype(np.int64))
+
+    def _clear(self, scores: Sums, added: list[_QuestionTerm]) -> None:
+        if self._dense(added):
+            scores.fill(0.0)
+            return
+        for term in added:
+            for postings in term.postings:
+                scores[postings.rows] = 0.0
+
+    def _live(self, rows: npt.NDArray[np.integer]) -> Rows:
+        live = rows if self._alive is None else rows[self._alive[rows]]
+        return live.astype(np.int64, copy=False)
 
     @staticmethod
-    def _best_candidates(
-        scores: npt.NDArray[np.float64], touched: list[npt.NDArray[np.int32]], k: int
-    ) -> Rows:
-        """The rows that may be among the ``k`` best: every row scoring at least the ``k``-th
-        best score of the rarest terms' rows, a lower bound of the ``k``-th best overall."""
-        by_size = sorted(touched, key=len)
-        # A term's rows are distinct: the rarest term alone usually gives k rows to rank.
-        sample = by_size[0]
-        for rows in by_size[1:]:
-            if len(sample) >= k:
-                break
-            sample = np.union1d(sample, rows)
-        if len(sample) < k:
-            return sample.astype(np.int64)  # fewer than k rows in all: every one is a candidate
-        sample_scores = scores[sample]
-        bound = np.partition(sample_scores, len(sample_scores) - k)[len(sample_scores) - k]
-        total = sum(len(rows) for rows in touched)
-        if total * 4 < len(scores):
-            # Filter before deduplicating: sorting every touched row would cost more than the
-            # scoring did.
-            above = np.concatenate([rows[scores[rows] >= bound] for rows in touched])
-            chosen: Rows = np.unique(above).astype(np.int64)
-            return chosen
-        return np.flatnonzero(scores >= bound)
+    def _add_looked_up(exact: Scores, candidates: Rows, term: _QuestionTerm) -> None:
+        """Add ``term``'s scores to the ``candidates``' ``exact`` scores, looking each up."""
+        needles = candidates.astype(np.int32)
+        for postings in term.postings:
+            found = np.minimum(np.searchsorted(postings.rows, needles), len(postings.rows) - 1)
+            held = postings.rows[found] == needles
+            exact[held] += term.factor * postings.weights[postings.codes[found[held]]]

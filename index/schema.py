@@ -110,6 +110,19 @@ def _store_the_search_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE deleted_rows (row_id INTEGER PRIMARY KEY)")
 
 
+def _code_postings(db: sqlite_utils.Database) -> None:
+    # Postings carry the code of their (term frequency, passage length) pair and terms their
+    # score ceilings (see index.engine). The old segments are emptied (AUTOINCREMENT keeps
+    # their ids from coming back): the passages are indexed again from their stored terms by
+    # the next indexing run, and meanwhile when the archive opens.
+    db.execute("DELETE FROM segments")
+    db.execute("DELETE FROM deleted_rows")
+    db.execute("DELETE FROM meta WHERE key = 'indexed_through'")
+    db.execute("ALTER TABLE segments RENAME COLUMN frequencies TO codes")
+    for column in ("pair_frequencies", "pair_lengths", "term_max_frequencies", "term_min_lengths"):
+        db.execute(f"ALTER TABLE segments ADD COLUMN {column} BLOB NOT NULL DEFAULT x''")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
@@ -119,6 +132,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _forget_stems,
     _index_bands_by_number,
     _store_the_search_index,
+    _code_postings,
 )
 
 

@@ -384,7 +384,18 @@ def _insert_segment(db: sqlite_utils.Database, segment: Segment) -> None:
     )
 
 
-_SEGMENT_BLOBS = ("terms", "offsets", "rows", "frequencies", "passage_rows", "passage_lengths")
+_SEGMENT_BLOBS = (
+    "terms",
+    "offsets",
+    "rows",
+    "codes",
+    "pair_frequencies",
+    "pair_lengths",
+    "term_max_frequencies",
+    "term_min_lengths",
+    "passage_rows",
+    "passage_lengths",
+)
 
 
 def segment_ids(db: sqlite_utils.Database) -> list[int]:

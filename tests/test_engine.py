@@ -318,3 +318,19 @@ def test_deleting_a_row_no_segment_holds_changes_nothing() -> None:
     assert BM25Engine([segment], [99, 1000]).search(["banjir"], 5) == BM25Engine([segment]).search(
         ["banjir"], 5
     )
+
+
+def test_a_merge_places_postings_after_a_term_it_drops() -> None:
+    # "hilang" is held only by the deleted passage and comes between two kept terms.
+    first = Segment.build([(1, ["banjir"]), (2, ["hilang"]), (3, ["jakarta", "banjir"])])
+    second = Segment.build([(5, ["banjir", "jakarta"])])
+    merged = Segment.merge([first, second], [2])
+    assert merged.terms == ["banjir", "jakarta"]
+    for term, rows, frequencies in [("banjir", [1, 3, 5], [1, 1, 1]), ("jakarta", [3, 5], [1, 1])]:
+        postings = merged.postings(term)
+        assert postings is not None
+        assert (postings[0].tolist(), postings[1].tolist()) == (rows, frequencies)
+    query = ["banjir", "jakarta", "hilang"]
+    assert BM25Engine([merged]).search(query, 5) == BM25Engine([first, second], [2]).search(
+        query, 5
+    )
