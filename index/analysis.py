@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
@@ -121,9 +122,55 @@ def normalize(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+class _PerChunk(dict[str, tuple[str, ...]]):
+    """Chunk of raw text between whitespace -> its tokens.
+
+    No token spans whitespace and normalising never joins two chunks, so a text's tokens are
+    its chunks' tokens in order; and texts repeat their chunks ("Jakarta,", "pemerintah"), so
+    each is analysed once per process. Bounded: past ``_CHUNKS_KEPT`` chunks, a new one is
+    analysed each time it comes.
+    """
+
+    def __init__(self, analyse: Callable[[str], Iterable[str]]) -> None:
+        super().__init__()
+        self._analyse = analyse
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        tokens = tuple(self._analyse(chunk))
+        if len(self) < _CHUNKS_KEPT:
+            self[chunk] = tokens
+        return tokens
+
+    def of(self, text: str) -> list[str]:
+        return list(itertools.chain.from_iterable(map(self.__getitem__, text.split())))
+
+
+_CHUNKS_KEPT = 500_000
+
+
+def _chunk_words(chunk: str) -> list[str]:
+    return [_INFORMAL.get(token, token) for token in _TOKEN.findall(normalize(chunk))]
+
+
+_WORDS = _PerChunk(_chunk_words)
+
+
+def _without_stopwords(stopwords: frozenset[str]) -> Callable[[str], Iterable[str]]:
+    def analyse(chunk: str) -> Iterable[str]:
+        return itertools.filterfalse(stopwords.__contains__, _WORDS[chunk])
+
+    return analyse
+
+
+_CONTENT_TOKENS = {
+    language: _PerChunk(_without_stopwords(stopwords))
+    for language, stopwords in _STOPWORDS.items()
+}
+
+
 def words(text: str) -> list[str]:
     """Casefolded word tokens, stopwords kept, chat spellings in their standard form."""
-    return [_INFORMAL.get(token, token) for token in _TOKEN.findall(normalize(text))]
+    return _WORDS.of(text)
 
 
 def detect_language(text: str) -> str:
@@ -143,7 +190,7 @@ def compute_stem(word: str) -> str:
 
 def content_tokens(text: str, language: str = INDONESIAN) -> list[str]:
     """Word tokens without stopwords: the first half of analysis."""
-    return list(itertools.filterfalse(_STOPWORDS[language].__contains__, words(text)))
+    return _CONTENT_TOKENS[language].of(text)
 
 
 def stemmed(tokens: list[str], language: str = INDONESIAN) -> list[str]:

@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
+from index.analysis import _INFORMAL as CHAT_SPELLINGS
+from index.analysis import _TOKEN as TOKEN
 from index.analysis import (
     ENGLISH,
     INDONESIAN,
@@ -336,3 +338,24 @@ def test_chat_spellings_are_read_as_their_standard_forms(chat: str, standard: st
 def test_reduplication_is_found_by_its_single_form() -> None:
     assert analyze("anak-anak") == ["anak", "anak"]
     assert analyze("Covid-19 pada 2016-2020") == ["covid", "19", "2016", "2020"]
+
+
+# Characters where chunking could go wrong: every kind of whitespace, the invisible ones that
+# are removed, combining marks, compatibility forms whose NFKC holds a space, decimal marks.
+TRICKY = st.sampled_from(
+    list(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2007\u200a")
+    + list("\u2028\u2029\u202f\u205f\u3000")
+    + list("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u202a\u202e")
+    + list("\u0301\u0308\u00a8\u00b4\u02dc\ufe49\u2474\u33c2\uff0c")
+    + list("aAeé19.,-_$'\"()ß")
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.one_of(st.text(TRICKY, max_size=40), st.text(max_size=60), vocabulary_text))
+def test_words_are_those_of_the_whole_normalised_text(text: str) -> None:
+    # words() analyses each whitespace-separated chunk once and keeps it: the same tokens as
+    # tokenising the whole normalised text, asked twice (the second time from the cache).
+    whole = [CHAT_SPELLINGS.get(token, token) for token in TOKEN.findall(normalize(text))]
+    assert words(text) == whole
+    assert words(text) == whole
