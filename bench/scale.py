@@ -13,8 +13,8 @@ Indonesian news gives them, but passages have no topics.
 Questions. Q real FacQA questions (valid and train), the first Q of a seeded shuffle.
 
 Builds, from the raw text file to an index that answers questions, each system in a fresh
-subprocess. Every system's terms come from our analyzer (``content_tokens`` then ``stemmed``,
-each distinct word stemmed once per process), run in two worker processes
+subprocess. Every system's terms come from our analyzer (``analyze``: each distinct chunk of text
+between spaces analysed once per process), run in two worker processes
 (``index.workers.Workers(2)``) over chunks of 20,000 passages, so the systems differ in the
 index they build from the same terms: ours, ``Segment.build`` per chunk in the workers, shifted
 to the chunk's rows and put together with ``Segment.merge`` into a ``BM25Engine``; bm25s,
@@ -162,9 +162,9 @@ def read_chunk(chunk: Chunk) -> list[str]:
 
 def analysed_chunk(chunk: Chunk) -> list[list[str]]:
     """Index terms of each passage, as the indexer analyses a passage's text."""
-    from index.analysis import INDONESIAN, content_tokens, stemmed
+    from index.analysis import INDONESIAN, analyze
 
-    return [stemmed(content_tokens(text, INDONESIAN), INDONESIAN) for text in read_chunk(chunk)]
+    return [analyze(text, INDONESIAN) for text in read_chunk(chunk)]
 
 
 def segment_of_chunk(chunk: Chunk) -> Segment:
@@ -604,7 +604,7 @@ def measure_store(spec: Mapping[str, Any]) -> dict[str, Any]:
 def measure_serve(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Open the archive, answer; then add passages and follow them."""
     began = time.perf_counter()
-    from index.analysis import INDONESIAN, content_tokens, stemmed
+    from index.analysis import INDONESIAN, analyze
     from index.archive import Archive
     from index.engine import Segment
     from index.store import index_new_passages, mark_indexed, open_for_writing, write_articles
@@ -627,7 +627,7 @@ def measure_serve(spec: Mapping[str, Any]) -> dict[str, Any]:
 
     added = Path(spec["added"]).read_text(encoding="utf-8").splitlines()
     add_start = time.perf_counter()
-    terms = [stemmed(content_tokens(text, INDONESIAN), INDONESIAN) for text in added]
+    terms = [analyze(text, INDONESIAN) for text in added]
     writer = open_for_writing(path)
     items = stored_articles(0, added, [" ".join(t) for t in terms], "added")
     first_row = write_articles(writer, items, INDEXED_AT)

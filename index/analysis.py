@@ -145,7 +145,7 @@ class _PerChunk(dict[str, tuple[str, ...]]):
         return list(itertools.chain.from_iterable(map(self.__getitem__, text.split())))
 
 
-_CHUNKS_KEPT = 500_000
+_CHUNKS_KEPT = 200_000
 
 
 def _chunk_words(chunk: str) -> list[str]:
@@ -202,9 +202,19 @@ def stemmed(tokens: list[str], language: str = INDONESIAN) -> list[str]:
     return list(map(_STEMS.__getitem__, tokens))
 
 
+def _terms_of_chunk(language: str) -> Callable[[str], Iterable[str]]:
+    def analyse(chunk: str) -> Iterable[str]:
+        return stemmed(content_tokens(chunk, language), language)
+
+    return analyse
+
+
+_TERMS = {language: _PerChunk(_terms_of_chunk(language)) for language in _STOPWORDS}
+
+
 def analyze(text: str, language: str = INDONESIAN) -> list[str]:
     """Index terms of ``text``, in order, repeats kept (BM25 counts them)."""
-    return stemmed(content_tokens(text, language), language)
+    return _TERMS[language].of(text)
 
 
 def analyze_question(question: str) -> list[str]:

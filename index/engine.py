@@ -19,7 +19,7 @@ import functools
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +55,14 @@ def _pair_keys(frequencies: npt.NDArray[np.integer], lengths: npt.NDArray[np.int
     return (frequencies.astype(np.int64) << 32) | lengths.astype(np.int64)
 
 
+class _Numbering(dict[str, int]):
+    """Term -> its number, a new term getting the next one."""
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
+
+
 class Segment:
     """Postings of a set of passages: for each term, the row ids of the passages holding it
     (ascending) and the code of each one's (term frequency, passage length) pair; and each
@@ -88,15 +96,17 @@ class Segment:
     @classmethod
     def build(cls, passages: Iterable[tuple[int, Sequence[str]]]) -> Segment:
         """The segment of ``(row_id, terms)`` pairs, row ids ascending."""
-        lookup: dict[str, int] = {}
-        term_numbers: list[int] = []
         row_ids: list[int] = []
         lengths: list[int] = []
+        every_term: list[str] = []
         for row_id, terms in passages:
             row_ids.append(row_id)
             lengths.append(len(terms))
-            # setdefault's default is evaluated first: a new term gets the next number.
-            term_numbers.extend([lookup.setdefault(term, len(lookup)) for term in terms])
+            every_term.extend(terms)
+        lookup = _Numbering()
+        term_numbers = np.fromiter(
+            map(lookup.__getitem__, every_term), dtype=np.int64, count=len(every_term)
+        )
         passage_rows = np.asarray(row_ids, dtype=np.int64)
         if len(passage_rows) > 1 and not bool(np.all(np.diff(passage_rows) > 0)):
             raise ValueError("passages must come in ascending row id order, each once")
@@ -107,9 +117,7 @@ class Segment:
         owners = np.repeat(np.arange(len(passage_rows)), passage_lengths)
         # One key per (term, passage): sorted, they are the postings in order; their repeats,
         # the term frequencies.
-        keys, frequencies = np.unique(
-            np.asarray(term_numbers, dtype=np.int64) * count + owners, return_counts=True
-        )
+        keys, frequencies = np.unique(term_numbers * count + owners, return_counts=True)
         offsets = np.zeros(len(lookup) + 1, dtype=np.int64)
         np.cumsum(np.bincount(keys // count, minlength=len(lookup)), out=offsets[1:])
         positions = keys % count
@@ -273,24 +281,30 @@ class Segment:
         rows, codes = self.coded_postings(number)
         return rows, self.pair_frequencies[codes]
 
-    def to_blobs(self) -> dict[str, bytes]:
-        """The segment as bytes, for a BLOB column each; ``from_blobs`` reads them back."""
-        return {
-            "terms": _TERM_SEPARATOR.join(self.terms).encode(),
-            "offsets": self.offsets.astype("<i8").tobytes(),
-            "rows": self.rows.astype("<i4").tobytes(),
-            "codes": self.codes.astype(self.codes.dtype.newbyteorder("<")).tobytes(),
-            "pair_frequencies": self.pair_frequencies.astype("<i4").tobytes(),
-            "pair_lengths": self.pair_lengths.astype("<i4").tobytes(),
-            "term_max_frequencies": self.term_max_frequencies.astype("<i4").tobytes(),
-            "term_min_lengths": self.term_min_lengths.astype("<i4").tobytes(),
-            "passage_rows": self.passage_rows.astype("<i4").tobytes(),
-            "passage_lengths": self.passage_lengths.astype("<i4").tobytes(),
+    def to_blobs(self) -> dict[str, bytes | memoryview]:
+        """The segment as bytes, for a BLOB column each (views of the arrays where they are
+        stored as they are held); ``from_blobs`` reads them back."""
+        arrays = {
+            "offsets": (self.offsets, "<i8"),
+            "rows": (self.rows, "<i4"),
+            "codes": (self.codes, self.codes.dtype.newbyteorder("<")),
+            "pair_frequencies": (self.pair_frequencies, "<i4"),
+            "pair_lengths": (self.pair_lengths, "<i4"),
+            "term_max_frequencies": (self.term_max_frequencies, "<i4"),
+            "term_min_lengths": (self.term_min_lengths, "<i4"),
+            "passage_rows": (self.passage_rows, "<i4"),
+            "passage_lengths": (self.passage_lengths, "<i4"),
         }
+        blobs: dict[str, bytes | memoryview] = {
+            name: np.ascontiguousarray(array, dtype=dtype).data.cast("B")
+            for name, (array, dtype) in arrays.items()
+        }
+        blobs["terms"] = _TERM_SEPARATOR.join(self.terms).encode()
+        return blobs
 
     @classmethod
-    def from_blobs(cls, blobs: dict[str, bytes]) -> Segment:
-        text = blobs["terms"].decode()
+    def from_blobs(cls, blobs: Mapping[str, bytes | bytearray | memoryview]) -> Segment:
+        text = bytes(blobs["terms"]).decode()
         pair_lengths = np.frombuffer(blobs["pair_lengths"], dtype="<i4")
         return cls(
             terms=text.split(_TERM_SEPARATOR) if text else [],

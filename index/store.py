@@ -376,12 +376,20 @@ def index_new_passages(db: sqlite_utils.Database, written: Sequence[Segment] = (
 
 
 def _insert_segment(db: sqlite_utils.Database, segment: Segment) -> None:
+    # Each array goes into a zero-filled BLOB piece by piece: binding it whole would hold
+    # two more copies of the largest (the bytes, and SQLite's own) while it is written.
     blobs = segment.to_blobs()
     columns = ["passages", *_SEGMENT_BLOBS]
-    db.execute(
-        f"INSERT INTO segments ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        [len(segment), *(blobs[name] for name in _SEGMENT_BLOBS)],
-    )
+    (segment_id,) = db.execute(
+        f"INSERT INTO segments ({', '.join(columns)}) VALUES"
+        f" (?, {', '.join('zeroblob(?)' for _ in _SEGMENT_BLOBS)}) RETURNING segment_id",
+        [len(segment), *(len(blobs[name]) for name in _SEGMENT_BLOBS)],
+    ).fetchone()
+    for name in _SEGMENT_BLOBS:
+        data = blobs[name]
+        with db.conn.blobopen("segments", name, segment_id) as blob:
+            for start in range(0, len(data), _BLOB_PIECE):
+                blob.write(data[start : start + _BLOB_PIECE])
 
 
 _SEGMENT_BLOBS = (
@@ -403,10 +411,20 @@ def segment_ids(db: sqlite_utils.Database) -> list[int]:
 
 
 def load_segment(db: sqlite_utils.Database, segment_id: int) -> Segment:
-    row = db.execute(
-        f"SELECT {', '.join(_SEGMENT_BLOBS)} FROM segments WHERE segment_id = ?", [segment_id]
-    ).fetchone()
-    return Segment.from_blobs(dict(zip(_SEGMENT_BLOBS, row, strict=True)))
+    return Segment.from_blobs({name: _read_blob(db, name, segment_id) for name in _SEGMENT_BLOBS})
+
+
+# Pieces of a BLOB read or written at a time: a large one never exists twice in memory.
+_BLOB_PIECE = 1 << 24
+
+
+def _read_blob(db: sqlite_utils.Database, column: str, segment_id: int) -> bytearray:
+    with db.conn.blobopen("segments", column, segment_id, readonly=True) as blob:
+        data = bytearray(len(blob))
+        for start in range(0, len(data), _BLOB_PIECE):
+            piece = blob.read(_BLOB_PIECE)
+            data[start : start + len(piece)] = piece
+    return data
 
 
 def deleted_rows(db: sqlite_utils.Database) -> list[int]:
