@@ -476,7 +476,7 @@ def measure_fts5(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def measure_rank_bm25(spec: Mapping[str, Any]) -> dict[str, Any]:
-    from bench.retrieval import LuceneBM25, top_indices
+    from bench.quality import LuceneBM25, top_indices
     from index.analysis import analyze_question
     from index.engine import K1, B, BM25Engine, Segment
 

@@ -1,4 +1,4 @@
-"""The retrieval benchmark's smoke run finishes and prints its table (timings are not checked)."""
+"""The quality benchmark's smoke run finishes and prints its table (timings are not checked)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bench.retrieval", *args],
+        [sys.executable, "-m", "bench.quality", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

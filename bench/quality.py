@@ -1,6 +1,6 @@
-"""Retrieval benchmark: newsbot's ``Archive`` against rank-bm25 and SQLite FTS5 on FacQA.
+"""Quality benchmark: newsbot's ``Archive`` against rank-bm25, bm25s and SQLite FTS5 on FacQA.
 
-Run ``python -m bench.retrieval [--split valid|train|both] [--smoke] [--facqa DIR]``.
+Run ``python -m bench.quality [--split valid|train|both] [--smoke] [--facqa DIR]``.
 
 Quality is measured per article (a FacQA passage is one of our articles, which we may split
 into several passages): the gold article's rank is its first appearance in the ranking, and a
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import bm25s  # type: ignore[import-untyped]  # no type hints
 import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
@@ -228,6 +229,14 @@ class Peer:
         return Measurement(ranking, seconds)
 
 
+def timed_search(search: Callable[[str, int], list[str]], question: str) -> Measurement:
+    """The ranking of ``search``, timed at the bot's size."""
+    start = time.perf_counter()
+    search(question, LATENCY_K)
+    seconds = time.perf_counter() - start
+    return Measurement(search(question, DEPTH), seconds)
+
+
 class Fts5Peer:
     """SQLite FTS5 over our terms, ranked by its ``bm25()``, the question's terms OR-ed (AND
     finds nothing for most questions)."""
@@ -260,10 +269,34 @@ class Fts5Peer:
         ]
 
     def measure(self, question: str) -> Measurement:
-        start = time.perf_counter()
-        self.search(question, LATENCY_K)
-        seconds = time.perf_counter() - start
-        return Measurement(self.search(question, DEPTH), seconds)
+        return timed_search(self.search, question)
+
+
+class Bm25sPeer:
+    """bm25s with Lucene's formula and our k1 and b, over our terms."""
+
+    name = f"bm25s {bm25s.__version__} lucene, our tokens"
+
+    def __init__(self, article_ids: Sequence[str], documents: Sequence[Sequence[str]]) -> None:
+        self.article_ids = article_ids
+        self.retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        self.retriever.index([list(terms) for terms in documents], show_progress=False)
+
+    def search(self, question: str, k: int) -> list[str]:
+        terms = analyze_question(question)
+        if not terms:
+            return []
+        found = self.retriever.retrieve(
+            [terms], k=min(k, len(self.article_ids)), show_progress=False, n_threads=0
+        )
+        return [
+            self.article_ids[int(row)]
+            for row, score in zip(found.documents[0], found.scores[0], strict=True)
+            if score > 0
+        ]
+
+    def measure(self, question: str) -> Measurement:
+        return timed_search(self.search, question)
 
 
 def whitespace_tokens(text: str) -> list[str]:
@@ -283,6 +316,7 @@ def peers(articles: Sequence[RawArticle]) -> list[System]:
             analyze_question,
         ),
         Peer("rank-bm25 Okapi, lowercase+split", BM25Okapi(plain), ids, whitespace_tokens),
+        Bm25sPeer(ids, ours),
         Fts5Peer(ids, ours),
     ]
 
@@ -394,7 +428,7 @@ def print_reported(readme: Path | None) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
     parser.add_argument("--split", choices=(*SPLITS, "both"), default="valid")
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
     parser.add_argument("--facqa", type=Path, default=DEFAULT_FACQA, help="the FacQA folder")
