@@ -7,8 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
-from index.analysis import _INFORMAL as CHAT_SPELLINGS
-from index.analysis import _TOKEN as TOKEN
 from index.analysis import (
     ENGLISH,
     INDONESIAN,
@@ -18,6 +16,7 @@ from index.analysis import (
     normalize,
     words,
 )
+from index.analysis import _chunk_words as words_of_one_chunk
 
 # The stopwords a term must never be: Sastrawi's list and the question words; English function
 # words too when the text is English (in Indonesian "as" is AS, the United States).
@@ -60,9 +59,9 @@ def test_seed_lead_terms() -> None:
     assert "rp267" in terms
     assert "dagang" in terms  # perdagangan
     assert "2018" in terms
-    # Neither half of a split figure shows up on its own.
-    assert "19" not in terms
-    assert "8" not in terms
+    # A figure is also found by its parts (a question may write 19.8); Rp267 is one token.
+    assert "19" in terms
+    assert "8" in terms
     assert "267" not in terms
 
 
@@ -74,8 +73,8 @@ def test_rp_amount_is_one_token() -> None:
     ("text", "expected"),
     [
         ("pada 2018.", ["pada", "2018"]),
-        ("naik 3,5, lalu", ["naik", "3,5", "lalu"]),
-        ("akhir 1.000.", ["akhir", "1.000"]),
+        ("naik 3,5, lalu", ["naik", "3,5", "3", "5", "lalu"]),
+        ("akhir 1.000.", ["akhir", "1.000", "1", "000"]),
     ],
 )
 def test_sentence_punctuation_after_a_number_is_not_part_of_it(
@@ -107,7 +106,7 @@ def test_english_stopwords_are_removed_from_english(word: str) -> None:
 
 def test_english_stopwords_are_kept_in_indonesian() -> None:
     # "AS" is Amerika Serikat, not the English "as".
-    assert analyze("19,8 miliar dolar AS") == ["19,8", "miliar", "dolar", "as"]
+    assert analyze("19,8 miliar dolar AS") == ["19,8", "19", "8", "miliar", "dolar", "as"]
 
 
 @pytest.mark.parametrize(
@@ -164,7 +163,7 @@ def test_protected_words_are_kept(word: str) -> None:
 
 
 def test_numbers_and_mixed_tokens_are_not_stemmed() -> None:
-    assert analyze("2018 rp267 19,8 covid19") == ["2018", "rp267", "19,8", "covid19"]
+    assert analyze("2018 rp267 19,8 covid19") == ["2018", "rp267", "19,8", "19", "8", "covid19"]
 
 
 # --- normalisation --------------------------------------------------------------------------
@@ -336,8 +335,12 @@ def test_chat_spellings_are_read_as_their_standard_forms(chat: str, standard: st
 
 
 def test_reduplication_is_found_by_its_single_form() -> None:
-    assert analyze("anak-anak") == ["anak", "anak"]
-    assert analyze("Covid-19 pada 2016-2020") == ["covid", "19", "2016", "2020"]
+    assert analyze("anak-anak") == ["anak-anak", "anak"]
+    assert analyze("Covid-19 pada 2016-2020") == ["covid-19", "2016-2020"]
+
+
+def test_a_word_whose_stem_is_a_stopword_is_dropped() -> None:
+    assert analyze("adanya") == []
 
 
 # Characters where chunking could go wrong: every kind of whitespace, the invisible ones that
@@ -355,7 +358,7 @@ TRICKY = st.sampled_from(
 @given(text=st.one_of(st.text(TRICKY, max_size=40), st.text(max_size=60), vocabulary_text))
 def test_words_are_those_of_the_whole_normalised_text(text: str) -> None:
     # words() analyses each whitespace-separated chunk once and keeps it: the same tokens as
-    # tokenising the whole normalised text, asked twice (the second time from the cache).
-    whole = [CHAT_SPELLINGS.get(token, token) for token in TOKEN.findall(normalize(text))]
+    # analysing the whole text as one chunk, asked twice (the second time from the cache).
+    whole = words_of_one_chunk(text)
     assert words(text) == whole
     assert words(text) == whole
