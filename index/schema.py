@@ -112,15 +112,24 @@ def _store_the_search_index(db: sqlite_utils.Database) -> None:
 
 def _code_postings(db: sqlite_utils.Database) -> None:
     # Postings carry the code of their (term frequency, passage length) pair and terms their
-    # score ceilings (see index.engine). The old segments are emptied (AUTOINCREMENT keeps
-    # their ids from coming back): the passages are indexed again from their stored terms by
-    # the next indexing run, and meanwhile when the archive opens.
-    db.execute("DELETE FROM segments")
+    # score ceilings (see index.engine). The segments are dropped, their ids kept from coming
+    # back; the passages are indexed again from their stored terms by the next indexing run,
+    # and meanwhile when the archive opens. The two large arrays come last in the row: reaching
+    # a column means reading through the BLOBs stored before it.
+    (last_id,) = db.execute("SELECT coalesce(max(segment_id), 0) FROM segments").fetchone()
+    db.execute("DROP TABLE segments")
+    db.execute(
+        "CREATE TABLE segments (segment_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " passages INTEGER NOT NULL, terms BLOB NOT NULL, offsets BLOB NOT NULL,"
+        " pair_frequencies BLOB NOT NULL, pair_lengths BLOB NOT NULL,"
+        " term_max_frequencies BLOB NOT NULL, term_min_lengths BLOB NOT NULL,"
+        " passage_rows BLOB NOT NULL, passage_lengths BLOB NOT NULL, codes BLOB NOT NULL,"
+        " rows BLOB NOT NULL)"
+    )
+    if last_id:
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('segments', ?)", [last_id])
     db.execute("DELETE FROM deleted_rows")
     db.execute("DELETE FROM meta WHERE key = 'indexed_through'")
-    db.execute("ALTER TABLE segments RENAME COLUMN frequencies TO codes")
-    for column in ("pair_frequencies", "pair_lengths", "term_max_frequencies", "term_min_lengths"):
-        db.execute(f"ALTER TABLE segments ADD COLUMN {column} BLOB NOT NULL DEFAULT x''")
 
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
