@@ -51,6 +51,7 @@ _OPENING = re.compile(
     r"(?P<head>(?:[A-Z(][\w.()/&']*[,]?\s){0,5}[A-Z(][\w.()/&']*|[a-z]\w*\.com)"
     r"(?:\s*(?:--|[-–—]))+\s+"
 )
+_YEARS_IN_BRACKETS = re.compile(r"\(\d")
 _OUTLET_WORD = re.compile(
     r"\.(?:com|net|co\.id|id)\b|\bCNN\b|\bPos Kota\b|\bANTARA|[a-z]news$", re.I
 )
@@ -155,7 +156,8 @@ def split_dateline(paragraph: str) -> Dateline:
 def opening_dateline(paragraph: str) -> Dateline:
     """City and outlet from an opening such as ``Jakarta, CNN Indonesia -- ``."""
     match = _OPENING.match(paragraph)
-    if match is None:
+    # "Wakidi (1890 - 1979), pelukis ..." opens with a name and years, not a place and outlet.
+    if match is None or _YEARS_IN_BRACKETS.search(match.group("head")):
         return Dateline(city=None, agency=None, rest=paragraph)
     city: str | None = None
     agency: str | None = None

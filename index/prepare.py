@@ -46,9 +46,10 @@ def _prepare(raw: RawArticle, digest: str) -> tuple[StoredArticle, list[list[str
     language = article.language
     passages = split_passages(article.article_id, article.paragraphs)
     passage_tokens = [content_tokens(passage.text, language) for passage in passages]
-    title_terms = analyze(article.title or "", language)
-    # The title's terms belong to every passage: a headline word is evidence for each part.
-    terms = [[*title_terms, *stemmed(tokens, language)] for tokens in passage_tokens]
+    # The title and the dateline's city belong to every passage: a headline word or the place
+    # the news comes from is evidence for each part, though neither is quoted with it.
+    heading = analyze(" ".join(filter(None, (article.title, article.city))), language)
+    terms = [[*heading, *stemmed(tokens, language)] for tokens in passage_tokens]
     stored = StoredArticle(
         # The passages carry the text: the paragraphs need not travel back to the writer.
         article=dataclasses.replace(article, paragraphs=()),

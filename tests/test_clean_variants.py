@@ -152,3 +152,10 @@ def test_byline_on_the_first_line() -> None:
     article = clean("Reporter: Rina Lestari\n\nblokTuban.com - Harga cabai naik.")
     assert (article.reporter, article.outlet) == ("Rina Lestari", "blokTuban.com")
     assert article.paragraphs == ("Harga cabai naik.",)
+
+
+def test_a_name_with_years_in_brackets_is_not_an_opening() -> None:
+    body = "Wakidi (1890 - 1979), satu dari tiga pelukis naturalistik, boleh saja tiada."
+    article = clean(body)
+    assert article.paragraphs == (body,)
+    assert article.city is None

@@ -313,3 +313,17 @@ def test_a_run_that_changes_nothing_keeps_the_generation(tmp_path: Path) -> None
     with sqlite3.connect(db_path) as connection:
         after = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     assert before == after == ("1",)
+
+
+def test_the_dateline_city_is_searchable_though_not_quoted(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Pelaihari, Kompas - Unjuk rasa warga di gedung dewan berakhir rusuh.\n", "utf-8"
+    )
+    (folder / "b.txt").write_text("Banjir merendam sawah warga di tepi sungai.\n", "utf-8")
+    db_path = tmp_path / "a.db"
+    index_sources(db_path, [folder], workers=1)
+    hits = Archive(db_path).ask("Di mana lokasi kota Pelaihari?").hits
+    assert [hit.article_id for hit in hits] == ["a"]
+    assert "Pelaihari" not in hits[0].text
