@@ -13,12 +13,12 @@ Indonesian news gives them, but passages have no topics.
 Questions. Q real FacQA questions (valid and train), the first Q of a seeded shuffle.
 
 Builds, from the raw text file to an index that answers questions, each system in a fresh
-subprocess. Every system's terms come from our analyzer (``analyze``: each distinct chunk of text
-between spaces analysed once per process), run in two worker processes
-(``index.workers.Workers(2)``) over chunks of 20,000 passages, so the systems differ in the
-index they build from the same terms: ours, ``Segment.build`` per chunk in the workers, shifted
-to the chunk's rows and put together with ``Segment.merge`` into a ``BM25Engine``; bm25s,
-``BM25(method="lucene").index`` over the token lists; SQLite FTS5, an ``fts5(terms)`` table
+subprocess. Every system's terms but Lucene's (below) come from our analyzer (``analyze``:
+each distinct chunk of text between spaces analysed once per process), run in two worker
+processes (``index.workers.Workers(2)``) over chunks of 20,000 passages, so the systems differ
+in the index they build from the same terms: ours, ``Segment.build`` per chunk in the workers,
+shifted to the chunk's rows and put together with ``Segment.merge`` into a ``BM25Engine``;
+bm25s, ``BM25(method="lucene").index`` over the token lists; SQLite FTS5, an ``fts5(terms)`` table
 filled in one transaction and optimized; rank-bm25, ``BM25Okapi`` with Lucene's IDF (our
 formula; the same code path and speed as plain Okapi) over the token lists. Peak memory of a
 build is the resident memory of the whole process tree (main process and workers), sampled
@@ -43,6 +43,18 @@ peak resident memory; then 1,000 new passages are analysed, written, indexed, ma
 archive ``reload``-ed, timed from the start of the analysis to ``reload`` returning, and a
 question for a word only they hold must find them.
 
+Lucene. Where Debian's liblucene8-java and a JDK are installed, ``bench/lucene/ScaleBench.java``
+is compiled into a temporary folder and run at N passages in two JVMs (``-Xmx1g``). The first
+builds: one ``IndexWriter`` (``IndonesianAnalyzer`` with its own stopwords and stemmer,
+``BM25Similarity`` with our k1 and b, a 256 MB RAM buffer, terms with frequencies and norms but no
+positions, as ours) fed the same chunks of the raw text by two threads, closed (merges finished,
+committed) without a force-merge; build time is from opening the writer to ``close`` returning.
+The second opens the index (``FSDirectory``) and answers as the others do (R timed passes,
+after five warm-up passes for the JIT compiler where the others get one): each question
+analysed by the same analyzer into a ``BooleanQuery`` of SHOULD term queries, top 10, query
+cache off, timed with ``System.nanoTime``. Peak memory is each JVM's
+resident memory sampled every 20 ms; the table shows the larger of the two.
+
 Check. On the rank-bm25 corpus, our top-10 scores must equal rank-bm25's within 1e-9
 (relative); the largest difference is printed.
 """
@@ -54,6 +66,7 @@ import gc
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -113,6 +126,13 @@ SAMPLE_SECONDS = 0.02
 INDEXED_AT = "2026-01-01T00:00:00+00:00"
 SCORE_TOLERANCE = 1e-9  # ours against rank-bm25, relative
 FLOAT32_TOLERANCE = 1e-5  # ours against bm25s, which scores in float32
+
+LUCENE_RUNNER = ROOT / "bench" / "lucene" / "ScaleBench.java"
+JAVA_LIBRARIES = Path("/usr/share/java")  # where Debian's liblucene8-java puts its jars
+# Debian names them by an upstream version that need not be the package's (8.7.0 in 8.8.1-4).
+LUCENE_JARS = ("lucene-core-8*.jar", "lucene-analyzers-common-8*.jar")
+LUCENE_HEAP = "-Xmx1g"
+LUCENE_RAM_BUFFER_MB = 256
 
 # The issue's targets for our engine at 1,000,000 passages.
 TARGET_PASSAGES = 1_000_000
@@ -248,16 +268,17 @@ def tree_rss_kb(pid: int) -> int:
 
 
 class TreeMemory:
-    """The peak resident memory of this process and its children while the block runs, sampled
-    every ``SAMPLE_SECONDS``."""
+    """The peak resident memory of a process (this one unless ``root`` is given) and its
+    children while the block runs, sampled every ``SAMPLE_SECONDS``."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: int | None = None) -> None:
         self.peak_kb = 0
+        self._root = os.getpid() if root is None else root
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
 
     def sample(self) -> None:
-        self.peak_kb = max(self.peak_kb, tree_rss_kb(os.getpid()))
+        self.peak_kb = max(self.peak_kb, tree_rss_kb(self._root))
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
@@ -515,6 +536,121 @@ def measure_rank_bm25(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def lucene_jars(libraries: Path) -> dict[str, Path]:
+    """The jar in ``libraries`` for each pattern of ``LUCENE_JARS`` that one matches (the last
+    name when several do)."""
+    return {
+        pattern: max(matches)
+        for pattern in LUCENE_JARS
+        if (matches := list(libraries.glob(pattern)))
+    }
+
+
+def compile_lucene_runner(classes: Path, jars: Iterable[Path]) -> str:
+    """``LUCENE_RUNNER`` compiled into ``classes``; the classpath that runs it."""
+    classpath = os.pathsep.join(str(jar) for jar in jars)
+    completed = subprocess.run(
+        ["javac", "-encoding", "UTF-8", "-cp", classpath, "-d", str(classes), str(LUCENE_RUNNER)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stderr)
+        raise RuntimeError(
+            f"javac could not compile {LUCENE_RUNNER} against {classpath} (its errors are"
+            " above): fix the runner, or install the Lucene 8 jars it was written for"
+        )
+    return os.pathsep.join([str(classes), classpath])
+
+
+def run_lucene_runner(
+    classpath: str, arguments: Sequence[str]
+) -> tuple[dict[str, Any], int, float]:
+    """The JSON object the compiled runner prints last, its JVM's peak resident memory, and
+    its wall time (starting the JVM included)."""
+    command = ["java", LUCENE_HEAP, "-cp", classpath, LUCENE_RUNNER.stem, *arguments]
+    start = time.perf_counter()
+    with (
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as process,
+        TreeMemory(process.pid) as memory,
+    ):
+        stdout, stderr = process.communicate()
+    wall = time.perf_counter() - start
+    if process.returncode != 0 or not stdout.strip():
+        sys.stderr.write(stderr)
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        raise RuntimeError(
+            f"java {LUCENE_RUNNER.stem} {arguments[0]} exited with {process.returncode}:"
+            f" {lines[0] if lines else 'no output'} (the JVM's error output is above)"
+        )
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return result, memory.peak_kb, wall
+
+
+def measure_lucene(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Lucene's build in one JVM, its answers in another, from the same raw text and
+    questions; compiling the runner is not measured."""
+    from index.engine import K1, B
+
+    questions = questions_of(spec)
+    similarity = [repr(K1), repr(B)]
+    with tempfile.TemporaryDirectory(prefix="lucene-", dir=Path(spec["db"]).parent) as tmp:
+        work = Path(tmp)
+        classpath = compile_lucene_runner(work / "classes", lucene_jars(JAVA_LIBRARIES).values())
+        index = work / "index"
+        built, build_kb, build_wall = run_lucene_runner(
+            classpath,
+            [
+                "build",
+                spec["passages"],
+                str(index),
+                *similarity,
+                str(WORKERS),
+                str(LUCENE_RAM_BUFFER_MB),
+                *(f"{offset}:{first}:{count}" for offset, first, count in spec["chunks"]),
+            ],
+        )
+        passages = sum(count for _, _, count in spec["chunks"])
+        if built["documents"] != passages:
+            raise RuntimeError(
+                f"Lucene indexed {built['documents']:,} documents of {passages:,} passages:"
+                f" check that {spec['passages']} has one passage a line"
+            )
+        index_mb = sum(path.stat().st_size for path in index.iterdir()) / 2**20
+        question_file = work / "questions.txt"
+        # The runner reads a question a line: a line break inside one would split it.
+        question_file.write_text(
+            "".join(" ".join(question.splitlines()) + "\n" for question in questions),
+            encoding="utf-8",
+        )
+        served, serve_kb, _ = run_lucene_runner(
+            classpath,
+            ["serve", str(index), str(question_file), *similarity, str(spec["repetitions"])],
+        )
+    return {
+        "build": built["build"],
+        "parts": {
+            f"IndexWriter.addDocument on {WORKERS} threads (analysis and indexing)": built["add"],
+            "IndexWriter.close (flush, merges, commit)": built["close"],
+        },
+        "peak_kb": max(build_kb, serve_kb),
+        "memory": {"build JVM": build_kb, "serving JVM": serve_kb},
+        "seconds": served["seconds"],
+        "rankings": served["rankings"],
+        "facts": {
+            "lucene": served["lucene"],
+            "java": served["java"],
+            "segments": built["segments"],
+            "index_mb": index_mb,
+            "jvm_start_s": build_wall - built["build"],
+            "open_s": served["open"],
+        },
+    }
+
+
 def compare_scores(ours: Sequence[Ranked], theirs: Sequence[Ranked]) -> dict[str, Any]:
     """The largest relative difference between the scores at the same rank, and how many
     questions have the same passages in the same order and the same number of hits."""
@@ -657,6 +793,7 @@ MEASURES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "bm25s": measure_bm25s,
     "fts5": measure_fts5,
     "rank_bm25": measure_rank_bm25,
+    "lucene": measure_lucene,
     "store": measure_store,
     "serve": measure_serve,
 }
@@ -883,17 +1020,23 @@ def extrapolated(system: System, count: int) -> System:
     )
 
 
-def lucene_status() -> str:
-    """Why Lucene is not measured."""
-    try:
-        completed = subprocess.run(
-            ["dpkg", "-s", "liblucene8-java"], capture_output=True, text=True, check=False
+def lucene_status(libraries: Path) -> str | None:
+    """Why Lucene cannot be measured with the jars in ``libraries``, and what to install; None
+    when it can."""
+    jars = lucene_jars(libraries)
+    missing = [str(libraries / pattern) for pattern in LUCENE_JARS if pattern not in jars]
+    if missing:
+        return (
+            f"Debian's liblucene8-java is not installed (no {', '.join(missing)}):"
+            " `apt-get install liblucene8-java` to measure it"
         )
-    except FileNotFoundError:
-        return "dpkg is not available, so Debian's liblucene8-java cannot be there"
-    if completed.returncode != 0:
-        return "Debian's liblucene8-java is not installed (`dpkg -s liblucene8-java` fails)"
-    return "liblucene8-java is installed, but this script has no Lucene runner yet"
+    tools = [tool for tool in ("java", "javac") if shutil.which(tool) is None]
+    if tools:
+        return (
+            f"{' and '.join(tools)} not found on PATH: install a JDK"
+            " (`apt-get install default-jdk-headless`) to measure it"
+        )
+    return None
 
 
 # --- output -------------------------------------------------------------------------------
@@ -972,12 +1115,12 @@ def parts_line(system: System) -> str | None:
     if not parts or system.extrapolated_from:
         return None
     detail = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts.items())
-    workers = system.result.get("workers_rss_kb", 0) / 1024
-    main = system.result.get("rss_kb", 0) / 1024
-    return (
-        f"  {system.name} at {system.passages:,}: {detail}; peak RSS main process {main:,.0f} MB,"
-        f" largest worker {workers:,.0f} MB"
-    )
+    memory = system.result.get("memory") or {
+        "main process": system.result.get("rss_kb", 0),
+        "largest worker": system.result.get("workers_rss_kb", 0),
+    }
+    peaks = ", ".join(f"{name} {kb / 1024:,.0f} MB" for name, kb in memory.items())
+    return f"  {system.name} at {system.passages:,}: {detail}; peak RSS {peaks}"
 
 
 def agreement_lines(ours: System, peers: Sequence[System], k1: float) -> list[str]:
@@ -1012,6 +1155,11 @@ def agreement_lines(ours: System, peers: Sequence[System], k1: float) -> list[st
             line += (
                 " (its IDF is ln((N - n + 0.5) / (n + 0.5)), floored near 0 for terms in half"
                 " the passages, and a repeated question term counts once)"
+            )
+        elif peer.name.startswith("Lucene"):
+            line += (
+                " (its own tokenizer, stopwords and stemmer make other terms, and it keeps"
+                " lengths in one byte: neither terms nor scores are ours, so no score check)"
             )
         lines.append(line)
     return lines
@@ -1144,7 +1292,38 @@ def print_targets(ours: System, store: System, serve: System, count: int) -> Non
             print(f"  {system.name}: {system.note}")
 
 
-def report(results: Results, lucene: str) -> None:
+def lucene_lines(lucene: System, missing: str | None) -> list[str]:
+    """What was measured of Lucene, and how; or why it was not."""
+    title = "Lucene 8 with IndonesianAnalyzer:"
+    if missing is not None:
+        return [f"{title} not measured: {missing}"]
+    if lucene.note is not None:
+        return [f"{title} {lucene.note} (the whole error is on stderr)"]
+    facts = lucene.result["facts"]
+    seconds = lucene.seconds
+    per_pass = len(seconds) // max(1, lucene.repetitions)
+    pass_p50s = ", ".join(
+        f"{ms(seconds[first : first + per_pass], 0.5):.2f}"
+        for first in range(0, len(seconds), per_pass)
+    )
+    return [
+        f"{title} Lucene {facts['lucene']} (Debian's liblucene8-java) on Java {facts['java']},"
+        f" {LUCENE_HEAP}, build and answers each in a JVM of its own",
+        f"  build: {WORKERS} threads feeding one IndexWriter, {LUCENE_RAM_BUFFER_MB} MB RAM"
+        " buffer, terms with frequencies and norms (no positions); closed, not force-merged:"
+        f" {facts['segments']} segments, {facts['index_mb']:,.1f} MB on disk; build s leaves"
+        f" out starting the JVM ({facts['jvm_start_s']:.2f} s)",
+        f"  answers: the index opened in {1000 * facts['open_s']:.0f} ms (FSDirectory); each"
+        " question analysed by IndonesianAnalyzer into SHOULD term queries, top"
+        f" {DEPTH}, one thread, query cache off; timings include the analysis; p50 of each"
+        f" timed pass {pass_p50s} ms, after five warm-up passes (the others get one) so that"
+        " the JIT compiler has done its work, as in a server that has run a while",
+        "  peak MB: the larger of the two JVMs' resident peaks (build parts has both); the"
+        " Python process that starts them is not counted",
+    ]
+
+
+def report(results: Results, lucene_missing: str | None) -> None:
     from index.engine import K1
 
     groups, ours_rows = results.groups, results.ours_rows
@@ -1165,8 +1344,8 @@ def report(results: Results, lucene: str) -> None:
             " linearly (it scores every passage for every query term; its memory above the"
             " interpreter's grows with the passages)"
         )
-    print(f"Lucene 8 with IndonesianAnalyzer: not measured: {lucene}")
-    for system in (s for group in groups for s in group):
+    print("\n".join(lucene_lines(results.lucene, lucene_missing)))
+    for system in (s for group in groups for s in group if s is not results.lucene):
         if system.note and system.note != "not measured":
             print(f"{system.name} at {system.passages:,}: {system.note}")
 
@@ -1245,6 +1424,7 @@ class Results:
     groups: list[list[System]]  # rows at N, then (when N is larger) at PEER_LIMIT
     ours_rows: list[System]  # our engine in each group, what the others are compared with
     rank: System
+    lucene: System
     store: System
     serve: System
 
@@ -1263,8 +1443,11 @@ def fts5_prediction(measured: System, count: int) -> float | None:
     return (measured.build + one_pass) * count / measured.passages
 
 
-def measure_all(corpus: Corpus, count: int, workdir: Path, fts5_full: bool) -> Results:
-    """Every system, one after another, each in its own process."""
+def measure_all(
+    corpus: Corpus, count: int, workdir: Path, fts5_full: bool, lucene_missing: str | None
+) -> Results:
+    """Every system, one after another, each in its own process; Lucene unless it is
+    missing."""
     small = min(count, PEER_LIMIT)
 
     def db(name: str) -> Path:
@@ -1297,7 +1480,13 @@ def measure_all(corpus: Corpus, count: int, workdir: Path, fts5_full: bool) -> R
         ours_rows.append(ours_small)
     else:
         main += [small_fts5, rank]
-    main.append(System("Lucene 8 IndonesianAnalyzer", count, note="not measured"))
+    lucene_name = "Lucene 8 IndonesianAnalyzer"
+    lucene = (
+        System(lucene_name, count, note="not measured")
+        if lucene_missing is not None
+        else measure(lucene_name, "lucene", corpus, count, REPETITIONS, db("lucene"))
+    )
+    main.append(lucene)
     archive = db("archive")
     store = measure("archive written", "store", corpus, count, 0, archive)
     serve = System("newsbot Archive.ask", count, note="not measured: the archive was not written")
@@ -1306,16 +1495,16 @@ def measure_all(corpus: Corpus, count: int, workdir: Path, fts5_full: bool) -> R
         serve.compare = False  # the same engine, plus SQLite: no peer of ours
     if serve.note is None:
         main.insert(1, serve)
-    return Results(groups, ours_rows, rank, store, serve)
+    return Results(groups, ours_rows, rank, lucene, store, serve)
 
 
 def run(args: argparse.Namespace, workdir: Path, vocabulary: Vocabulary, facqa: Path) -> int:
     started = time.perf_counter()
     print_environment(args, vocabulary, SMOKE_CHUNK if args.smoke else CHUNK)
     corpus = prepare_corpus(args, workdir, vocabulary, facqa)
-    lucene = lucene_status()
-    results = measure_all(corpus, args.passages, workdir, args.fts5_full)
-    report(results, lucene)
+    lucene_missing = lucene_status(JAVA_LIBRARIES)
+    results = measure_all(corpus, args.passages, workdir, args.fts5_full, lucene_missing)
+    report(results, lucene_missing)
     print_targets(results.ours_rows[0], results.store, results.serve, args.passages)
     print(f"\nwhole run {time.perf_counter() - started:.0f} s")
     failures = results.failures()
