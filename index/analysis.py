@@ -9,6 +9,7 @@ words stay whole, a reduplication (``anak-anak``) giving its single word as well
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -171,16 +172,12 @@ def _chunk_words(chunk: str) -> list[str]:
 _WORDS = _PerChunk(_chunk_words)
 
 
-def _without_stopwords(stopwords: frozenset[str]) -> Callable[[str], Iterable[str]]:
-    def analyse(chunk: str) -> Iterable[str]:
-        return itertools.filterfalse(stopwords.__contains__, _WORDS[chunk])
-
-    return analyse
+def _content_of_chunk(language: str, chunk: str) -> Iterable[str]:
+    return itertools.filterfalse(_STOPWORDS[language].__contains__, _WORDS[chunk])
 
 
 _CONTENT_TOKENS = {
-    language: _PerChunk(_without_stopwords(stopwords))
-    for language, stopwords in _STOPWORDS.items()
+    language: _PerChunk(functools.partial(_content_of_chunk, language)) for language in _STOPWORDS
 }
 
 
@@ -221,14 +218,13 @@ def stemmed(tokens: list[str], language: str = INDONESIAN) -> list[str]:
     return list(itertools.filterfalse(_INDONESIAN_STOPWORDS.__contains__, stems))
 
 
-def _terms_of_chunk(language: str) -> Callable[[str], Iterable[str]]:
-    def analyse(chunk: str) -> Iterable[str]:
-        return stemmed(content_tokens(chunk, language), language)
-
-    return analyse
+def _terms_of_chunk(language: str, chunk: str) -> Iterable[str]:
+    return stemmed(content_tokens(chunk, language), language)
 
 
-_TERMS = {language: _PerChunk(_terms_of_chunk(language)) for language in _STOPWORDS}
+_TERMS = {
+    language: _PerChunk(functools.partial(_terms_of_chunk, language)) for language in _STOPWORDS
+}
 
 
 def analyze(text: str, language: str = INDONESIAN) -> list[str]:

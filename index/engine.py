@@ -262,6 +262,9 @@ class Segment:
     def first_row(self) -> int | None:
         return int(self.passage_rows[0]) if len(self.passage_rows) else None
 
+    def last_row(self) -> int | None:
+        return int(self.passage_rows[-1]) if len(self.passage_rows) else None
+
     def held(self, rows: Sequence[int]) -> list[int]:
         """Those of ``rows`` this segment holds a passage for."""
         wanted = np.asarray(rows, dtype=np.int64)
@@ -514,10 +517,11 @@ class BM25Engine:
         sample = np.empty(0, dtype=np.int64)
         bound = 0.0
         for index, term in enumerate(question):
+            # Listed first, so that the term's rows are cleared even if adding fails halfway.
+            added.append(term)
             for postings in term.postings:
                 shares = (term.factor * postings.weights).astype(np.float32)
                 np.add.at(scores, postings.rows.astype(np.intp), np.take(shares, postings.codes))
-            added.append(term)
             if len(sample) < k:
                 # A term's rows are distinct: the first term alone usually gives k to rank.
                 rows = self._live(np.concatenate([p.rows for p in term.postings]))

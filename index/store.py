@@ -340,8 +340,6 @@ def index_new_passages(db: sqlite_utils.Database, written: Sequence[Segment] = (
         ours = Segment.merge(written)
         first_ours = ours.first_row()
         earlier = tail_passages(db, through, before=first_ours)
-        if not earlier and not len(ours):
-            return 0
         present = set()
         if first_ours is not None:
             present = {
@@ -352,27 +350,33 @@ def index_new_passages(db: sqlite_utils.Database, written: Sequence[Segment] = (
             }
         gone = [row for row in ours.row_ids() if row not in present]
         segment = Segment.merge([Segment.build(earlier), ours], gone)
-        if not len(segment):
+        taken, last_row = len(segment), segment.last_row()
+        if last_row is None:
             return 0
-        _insert_segment(db, segment)
-        _set_meta(db, _INDEXED_THROUGH, str(segment.row_ids()[-1]))
-        while True:
-            sizes = db.execute(
-                "SELECT segment_id, passages FROM segments ORDER BY segment_id DESC LIMIT 2"
-            ).fetchall()
-            if len(sizes) < 2 or sizes[1][1] > _MERGE_RATIO * sizes[0][1]:
-                break
-            ids = [sizes[1][0], sizes[0][0]]
-            pair = [load_segment(db, segment_id) for segment_id in ids]
-            gone = deleted_rows(db)
-            db.conn.executemany("DELETE FROM segments WHERE segment_id = ?", [(i,) for i in ids])
-            _insert_segment(db, Segment.merge(pair, gone))
+        # Merged in memory with the stored segments before it while they are of similar size,
+        # then written once.
+        deleted = deleted_rows(db)
+        while (similar := _similar_last_segment(db, len(segment))) is not None:
+            stored = load_segment(db, similar)
+            segment = Segment.merge([stored, segment], deleted)
+            db.execute("DELETE FROM segments WHERE segment_id = ?", [similar])
             # The deleted rows the merge dropped need no listing any more.
             db.conn.executemany(
                 "DELETE FROM deleted_rows WHERE row_id = ?",
-                [(row,) for segment in pair for row in segment.held(gone)],
+                [(row,) for row in stored.held(deleted)],
             )
-    return len(segment)
+        _insert_segment(db, segment)
+        _set_meta(db, _INDEXED_THROUGH, str(last_row))
+    return taken
+
+
+def _similar_last_segment(db: sqlite_utils.Database, passages: int) -> int | None:
+    """The id of the newest stored segment, if it holds at most ``_MERGE_RATIO`` times
+    ``passages``."""
+    row = db.execute(
+        "SELECT segment_id, passages FROM segments ORDER BY segment_id DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row and row[1] <= _MERGE_RATIO * passages else None
 
 
 def _insert_segment(db: sqlite_utils.Database, segment: Segment) -> None:
