@@ -13,7 +13,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
@@ -219,12 +219,22 @@ def stemmed(tokens: list[str], language: str = INDONESIAN) -> list[str]:
 
 
 def _terms_of_chunk(language: str, chunk: str) -> Iterable[str]:
-    return stemmed(content_tokens(chunk, language), language)
+    # Straight from the chunk's words: the caches of words and content tokens are for their
+    # own callers, and filling them for every chunk would triple the memory held.
+    stopwords = _STOPWORDS[language]
+    return stemmed([word for word in _chunk_words(chunk) if word not in stopwords], language)
 
 
 _TERMS = {
     language: _PerChunk(functools.partial(_terms_of_chunk, language)) for language in _STOPWORDS
 }
+
+
+def chunk_analyzer(language: str = INDONESIAN) -> Callable[[str], Sequence[str]]:
+    """``analyze`` for one chunk of text between whitespace, remembered per process. A text's
+    terms are its chunks' terms in order, so a bulk builder (``Segment.build_from_texts``) can
+    analyse each distinct chunk once."""
+    return _TERMS[language].__getitem__
 
 
 def analyze(text: str, language: str = INDONESIAN) -> list[str]:

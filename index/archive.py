@@ -26,7 +26,7 @@ from index.store import (
     load_segment,
     open_for_reading,
     segment_ids,
-    tail_passages,
+    tail_segment,
 )
 
 DEFAULT_K = 3
@@ -67,7 +67,7 @@ class Archive:
                 segment_id: self._segments.get(segment_id) or load_segment(db, segment_id)
                 for segment_id in segment_ids(db)
             }
-            tail = Segment.build(tail_passages(db, indexed_through(db)))
+            tail = tail_segment(db, indexed_through(db))
             deleted = deleted_rows(db)
         finally:
             db.close()

@@ -339,7 +339,7 @@ def index_new_passages(db: sqlite_utils.Database, written: Sequence[Segment] = (
         through = indexed_through(db)
         ours = Segment.merge(written)
         first_ours = ours.first_row()
-        earlier = tail_passages(db, through, before=first_ours)
+        earlier = tail_segment(db, through, before=first_ours)
         present = set()
         if first_ours is not None:
             present = {
@@ -349,7 +349,7 @@ def index_new_passages(db: sqlite_utils.Database, written: Sequence[Segment] = (
                 )
             }
         gone = [row for row in ours.row_ids() if row not in present]
-        segment = Segment.merge([Segment.build(earlier), ours], gone)
+        segment = Segment.merge([earlier, ours], gone)
         taken, last_row = len(segment), segment.last_row()
         if last_row is None:
             return 0
@@ -443,18 +443,23 @@ def indexed_through(db: sqlite_utils.Database) -> int:
     return int(_meta(db, _INDEXED_THROUGH) or 0)
 
 
-def tail_passages(
-    db: sqlite_utils.Database, after_row: int, before: int | None = None
-) -> list[tuple[int, list[str]]]:
-    """Row id and index terms of the passages past ``after_row`` (and before ``before``), in
-    row id order."""
-    return [
-        (row_id, terms.split())
-        for row_id, terms in db.execute(
-            "SELECT row_id, terms FROM passages WHERE row_id > ? AND row_id < ? ORDER BY row_id",
-            [after_row, before if before is not None else 2**63 - 1],
-        )
-    ]
+def tail_segment(db: sqlite_utils.Database, after_row: int, before: int | None = None) -> Segment:
+    """The segment of the passages past ``after_row`` (and before ``before``), from their
+    stored terms."""
+    rows: list[int] = []
+    texts: list[str] = []
+    for row_id, terms in db.execute(
+        "SELECT row_id, terms FROM passages WHERE row_id > ? AND row_id < ? ORDER BY row_id",
+        [after_row, before if before is not None else 2**63 - 1],
+    ):
+        rows.append(row_id)
+        texts.append(terms)
+    return Segment.build_from_texts(rows, texts, _stored_term)
+
+
+def _stored_term(chunk: str) -> tuple[str]:
+    # Stored terms are separated by spaces and hold none: each chunk is one term.
+    return (chunk,)
 
 
 def mark_indexed(

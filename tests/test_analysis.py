@@ -12,6 +12,7 @@ from index.analysis import (
     INDONESIAN,
     analyze,
     analyze_question,
+    chunk_analyzer,
     detect_language,
     normalize,
     words,
@@ -362,3 +363,17 @@ def test_words_are_those_of_the_whole_normalised_text(text: str) -> None:
     whole = words_of_one_chunk(text)
     assert words(text) == whole
     assert words(text) == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(st.text(TRICKY, max_size=40), st.text(max_size=60), vocabulary_text),
+    language=st.sampled_from([INDONESIAN, ENGLISH]),
+)
+def test_a_text_is_analysed_as_its_chunks_are(text: str, language: str) -> None:
+    # What Segment.build_from_texts relies on: each chunk between whitespace analysed on its
+    # own gives the text's terms, and so does a text given whole as one chunk.
+    terms_of_chunk = chunk_analyzer(language)
+    expected = analyze(text, language)
+    assert [term for chunk in text.split() for term in terms_of_chunk(chunk)] == expected
+    assert list(terms_of_chunk(text)) == expected

@@ -8,11 +8,14 @@ import math
 from collections.abc import Sequence
 from typing import cast
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+from index import engine as engine_module
+from index.analysis import INDONESIAN, analyze, chunk_analyzer
 from index.engine import BM25Engine, BM25Parameters, Segment
 from index.models import ScoredPassage
 
@@ -334,3 +337,83 @@ def test_a_merge_places_postings_after_a_term_it_drops() -> None:
     assert BM25Engine([merged]).search(query, 5) == BM25Engine([first, second], [2]).search(
         query, 5
     )
+
+
+def same_postings(first: Segment, second: Segment) -> bool:
+    """Whether two segments index the same postings (their terms may be numbered apart)."""
+    if sorted(first.terms) != sorted(second.terms) or (
+        first.passage_rows.tolist(),
+        first.passage_lengths.tolist(),
+    ) != (second.passage_rows.tolist(), second.passage_lengths.tolist()):
+        return False
+    for term in first.terms:
+        mine, theirs = first.postings(term), second.postings(term)
+        assert mine is not None
+        assert theirs is not None
+        if (mine[0].tolist(), mine[1].tolist()) != (theirs[0].tolist(), theirs[1].tolist()):
+            return False
+    return True
+
+
+def toy_terms_of_chunk(chunk: str) -> list[str]:
+    """An analyzer with a chunk's terms its text's: words casefolded, "dan" dropped, a long
+    word also giving its first letter (a chunk can give no term, one or several)."""
+    terms: list[str] = []
+    for word in chunk.casefold().split():
+        if word != "dan":
+            terms.append(word)
+            if len(word) > 20:
+                terms.append(word[0])
+    return terms
+
+
+# Short and long words (a chunk of up to 16 bytes is compared by value, a longer one is not),
+# multi-byte letters, every kind of whitespace, NUL.
+text_pieces = st.one_of(
+    st.sampled_from(["banjir", "Banjir", "dan", "jakarta", "x", "é", "ß", "\x00", "a\x00"]),
+    st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2000\u3000")),
+    st.text(st.sampled_from("abcé€😀-.,"), min_size=1, max_size=30),
+)
+piece_texts = st.lists(st.lists(text_pieces, max_size=12).map("".join), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=piece_texts, first_row=st.integers(min_value=0, max_value=100))
+def test_a_segment_built_from_texts_is_the_one_built_from_their_terms(
+    texts: list[str], first_row: int
+) -> None:
+    rows = range(first_row, first_row + len(texts))
+    expected = Segment.build(zip(rows, map(toy_terms_of_chunk, texts), strict=True))
+    assert same_postings(Segment.build_from_texts(rows, texts, toy_terms_of_chunk), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=piece_texts)
+def test_chunks_whose_hashes_collide_are_told_apart_by_value(texts: list[str]) -> None:
+    # With no mixing, chunks of one size all share a hash: only the check by value separates
+    # them.
+    rows = range(len(texts))
+    expected = Segment.build(zip(rows, map(toy_terms_of_chunk, texts), strict=True))
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(engine_module, "_MIX", (np.uint64(0), np.uint64(0)))
+        built = Segment.build_from_texts(rows, texts, toy_terms_of_chunk)
+    assert same_postings(built, expected)
+
+
+def test_a_segment_built_from_texts_with_the_analyzer_is_the_one_built_from_analyze() -> None:
+    texts = [
+        "BANJIR melanda Jakarta, warga mengungsi.  Banjir\u00a0surut pada 19,8 persen.",
+        "",
+        "   ",
+        "Anak-anak bermain\tdi https://example.com/berita/banjir-jakarta-2024 sore ini.",
+        "Lone \ud800 surrogate and Rp267 triliun.",
+    ]
+    rows = [2, 4, 6, 8, 10]
+    expected = Segment.build(zip(rows, (analyze(text) for text in texts), strict=True))
+    built = Segment.build_from_texts(rows, texts, chunk_analyzer(INDONESIAN))
+    assert same_postings(built, expected)
+
+
+def test_build_from_texts_wants_a_row_id_per_text() -> None:
+    with pytest.raises(ValueError, match="one row id per text"):
+        Segment.build_from_texts([1], ["banjir", "gempa"], toy_terms_of_chunk)
