@@ -16,7 +16,7 @@ Builds, from the raw text file to an index that answers questions, each system i
 subprocess. Every system's terms but Lucene's (below) come from our analyzer (``analyze``: each
 distinct chunk of text between spaces analysed once per process), run in two worker processes
 (``index.workers.Workers(2)``) over chunks of 20,000 passages, so the systems differ in the
-index they build from the same terms: ours, ``Segment.build_from_texts`` per chunk in the
+index they build from the same terms: ours, ``SegmentBuilder.build`` per chunk in the
 workers (the analyzer's ``chunk_analyzer`` given each distinct chunk of the texts once; the
 peers' token lists come from ``analyze`` per passage, the same terms, which the table's parts
 show apart), shifted to the chunk's rows and put together with ``Segment.merge`` into a
@@ -66,6 +66,7 @@ Check. On the rank-bm25 corpus, our top-10 scores must equal rank-bm25's within 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -93,7 +94,7 @@ from bench.report import MeasurementError, format_table, positive
 from bench.report import run_child as run_measurement
 
 if TYPE_CHECKING:
-    from index.engine import Segment
+    from index.engine import Segment, SegmentBuilder
     from index.models import StoredArticle
     from index.workers import Workers
 
@@ -194,12 +195,16 @@ def analysed_chunk(chunk: Chunk) -> list[list[str]]:
 def segment_of_chunk(chunk: Chunk) -> Segment:
     """A worker's job for our build: the chunk's segment, rows numbered from 0, as the indexer
     builds one from passage texts."""
-    from index.analysis import INDONESIAN, chunk_analyzer
-    from index.engine import Segment
+    return segment_builder().build(range(chunk.count), read_chunk(chunk))
 
-    return Segment.build_from_texts(
-        range(chunk.count), read_chunk(chunk), chunk_analyzer(INDONESIAN)
-    )
+
+@functools.cache
+def segment_builder() -> SegmentBuilder:
+    """One per worker process: it remembers the chunks of text it has analysed."""
+    from index.analysis import INDONESIAN, chunk_analyzer
+    from index.engine import SegmentBuilder
+
+    return SegmentBuilder(chunk_analyzer(INDONESIAN))
 
 
 def terms_of_chunk(chunk: Chunk) -> list[str]:
@@ -398,7 +403,7 @@ def measure_ours(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "build": built - start,
         "parts": {
-            "analysis and Segment.build_from_texts in the workers": analysed - start,
+            "analysis and SegmentBuilder.build in the workers": analysed - start,
             "Segment.merge": merged - analysed,
             "BM25Engine": built - merged,
         },

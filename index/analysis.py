@@ -232,7 +232,7 @@ _TERMS = {
 
 def chunk_analyzer(language: str = INDONESIAN) -> Callable[[str], Sequence[str]]:
     """``analyze`` for one chunk of text between whitespace, remembered per process. A text's
-    terms are its chunks' terms in order, so a bulk builder (``Segment.build_from_texts``) can
+    terms are its chunks' terms in order, so a bulk builder (``engine.SegmentBuilder``) can
     analyse each distinct chunk once."""
     return _TERMS[language].__getitem__
 

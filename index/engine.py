@@ -116,33 +116,6 @@ class Segment:
         return cls._of_occurrences(list(lookup), term_numbers, owners, row_ids, passage_lengths)
 
     @classmethod
-    def build_from_texts(
-        cls,
-        row_ids: Sequence[int],
-        texts: Sequence[str],
-        terms_of_chunk: Callable[[str], Sequence[str]],
-    ) -> Segment:
-        """The segment of passages ``texts`` (row ids ascending), given the analyzer's terms of
-        one chunk of text between whitespace: a text's terms must be its chunks' terms in order.
-
-        The same as ``build`` with each text's terms, in a fraction of the time: the texts are
-        cut into chunks in a few passes over their bytes, and each distinct chunk is analysed
-        and numbered once, in Python, instead of every one of them.
-        """
-        if len(row_ids) != len(texts):
-            raise ValueError("one row id per text")
-        chunks = _Chunks(texts)
-        term_lists = list(map(terms_of_chunk, chunks.distinct()))
-        lookup = _Numbering()
-        numbers_of_distinct = np.fromiter(
-            map(lookup.__getitem__, itertools.chain.from_iterable(term_lists)), dtype=np.int64
-        )
-        sizes = np.fromiter(map(len, term_lists), dtype=np.int64, count=len(term_lists))
-        term_numbers, owners = chunks.occurrences(numbers_of_distinct, sizes)
-        passage_lengths = np.bincount(owners, minlength=len(texts))
-        return cls._of_occurrences(list(lookup), term_numbers, owners, row_ids, passage_lengths)
-
-    @classmethod
     def _of_occurrences(
         cls,
         terms: list[str],
@@ -394,9 +367,128 @@ _WORD_MASKS = np.array([(1 << (8 * size)) - 1 for size in range(8)] + [2**64 - 1
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
+class SegmentBuilder:
+    """Segments from passage texts, for one analyzer: ``terms_of_chunk`` gives the terms of one
+    chunk of text between whitespace, and a text's terms must be its chunks' terms in order.
+
+    The same segments as ``Segment.build`` with each text's terms, in a fraction of the time:
+    the texts are cut into chunks in a few numpy passes over their bytes, equal chunks are
+    grouped, and only a chunk this builder has never seen is analysed, in Python. A corpus
+    repeats its chunks ("Jakarta,", "pemerintah"), so after the first builds nearly all are
+    known, and a build is numpy passes only.
+    """
+
+    def __init__(self, terms_of_chunk: Callable[[str], Sequence[str]]) -> None:
+        self._terms_of_chunk = terms_of_chunk
+        self._numbering = _Numbering()
+        self._terms: list[str] = []
+        # The chunks seen, by hash ascending: each one's value, and the place and count of its
+        # term numbers in ``_known_terms``.
+        self._hashes = np.empty(0, dtype=np.uint64)
+        self._lows = np.empty(0, dtype=np.uint64)
+        self._highs = np.empty(0, dtype=np.uint64)
+        self._sizes = np.empty(0, dtype=np.int64)
+        self._term_starts = np.empty(0, dtype=np.int64)
+        self._term_counts = np.empty(0, dtype=np.int64)
+        self._known_terms = np.empty(0, dtype=np.int64)
+
+    def build(self, row_ids: Sequence[int], texts: Sequence[str]) -> Segment:
+        """The segment of passages ``texts``, with these row ids (ascending)."""
+        if len(row_ids) != len(texts):
+            raise ValueError("one row id per text")
+        chunks = _Chunks(texts)
+        known, starts, counts = self._known(chunks)
+        new = np.flatnonzero(~known)
+        term_lists = list(map(self._terms_of_chunk, chunks.texts_of(new)))
+        new_numbers = np.fromiter(
+            map(self._numbering.__getitem__, itertools.chain.from_iterable(term_lists)),
+            dtype=np.int64,
+        )
+        self._terms.extend(itertools.islice(self._numbering, len(self._terms), None))
+        new_counts = np.fromiter(map(len, term_lists), dtype=np.int64, count=len(term_lists))
+        counts[new] = new_counts
+        starts[new] = len(self._known_terms) + _starts_of(new_counts)
+        numbers, owners = chunks.occurrences(
+            np.concatenate([self._known_terms, new_numbers]), starts, counts
+        )
+        self._remember(chunks, new, new_numbers, new_counts)
+        # The segment numbers only the terms its passages hold.
+        held = np.zeros(len(self._terms), dtype=bool)
+        held[numbers] = True
+        segment_numbers = np.cumsum(held) - 1
+        return Segment._of_occurrences(
+            [self._terms[number] for number in np.flatnonzero(held).tolist()],
+            segment_numbers[numbers],
+            owners,
+            row_ids,
+            np.bincount(owners, minlength=len(texts)),
+        )
+
+    def _known(self, chunks: _Chunks) -> tuple[npt.NDArray[np.bool_], Rows, Rows]:
+        """Which groups of chunks this builder has seen, and for those, where their term
+        numbers start in ``_known_terms`` and how many there are (0 for the others)."""
+        groups = len(chunks.hashes)
+        if not len(self._hashes):
+            return (
+                np.zeros(groups, dtype=bool),
+                np.zeros(groups, np.int64),
+                np.zeros(groups, np.int64),
+            )
+        places = np.minimum(np.searchsorted(self._hashes, chunks.hashes), len(self._hashes) - 1)
+        known = (
+            chunks.comparable
+            & (self._hashes[places] == chunks.hashes)
+            & (self._lows[places] == chunks.lows)
+            & (self._highs[places] == chunks.highs)
+            & (self._sizes[places] == chunks.sizes)
+        )
+        return (
+            known,
+            np.where(known, self._term_starts[places], 0),
+            np.where(known, self._term_counts[places], 0),
+        )
+
+    def _remember(self, chunks: _Chunks, new: Rows, new_numbers: Rows, new_counts: Rows) -> None:
+        """Add the new groups that can be told by value to the tables (a hash already there
+        for another value stays with it: the newcomer is analysed each time it comes)."""
+        if len(self._hashes) >= _KNOWN_CHUNKS:
+            return
+        kept = chunks.comparable[new]
+        if len(self._hashes):
+            places = np.minimum(
+                np.searchsorted(self._hashes, chunks.hashes[new]), len(self._hashes) - 1
+            )
+            kept &= self._hashes[places] != chunks.hashes[new]
+        if not kept.any():
+            return
+        groups = new[kept]
+        term_starts = len(self._known_terms) + _starts_of(new_counts[kept])
+        self._known_terms = np.concatenate(
+            [self._known_terms, new_numbers[np.repeat(kept, new_counts)]]
+        )
+        hashes = np.concatenate([self._hashes, chunks.hashes[groups]])
+        order = np.argsort(hashes)
+        self._hashes = hashes[order]
+        self._lows = np.concatenate([self._lows, chunks.lows[groups]])[order]
+        self._highs = np.concatenate([self._highs, chunks.highs[groups]])[order]
+        self._sizes = np.concatenate([self._sizes, chunks.sizes[groups]])[order]
+        self._term_starts = np.concatenate([self._term_starts, term_starts])[order]
+        self._term_counts = np.concatenate([self._term_counts, new_counts[kept]])[order]
+
+
+# Distinct chunks a builder remembers at most (about 50 bytes each).
+_KNOWN_CHUNKS = 4_000_000
+
+
+def _starts_of(counts: Rows) -> Rows:
+    """Where each of consecutive runs of these lengths starts."""
+    return np.cumsum(counts) - counts
+
+
 class _Chunks:
-    """The chunks of text between ASCII whitespace in some texts, with which of them are
-    equal: each distinct short chunk is one group, each long one a group of its own."""
+    """The chunks of text between ASCII whitespace in some texts, in groups of equal chunks:
+    each distinct chunk of at most 16 bytes is one group, told by its value; a longer chunk,
+    or one whose hash another value took, is a group of its own."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         # Lone surrogates (possible in decoded JSON) travel through as they are.
@@ -416,58 +508,67 @@ class _Chunks:
         self.texts = np.repeat(
             np.arange(len(encoded)), np.diff(firsts_of_texts, append=len(self.starts))
         )
-        self.groups, self.firsts = self._grouped(raw)
+        self._group(raw)
 
-    def _grouped(self, raw: npt.NDArray[np.uint8]) -> tuple[Rows, Rows]:
-        """Each chunk's group, and the first chunk of each group."""
+    def _group(self, raw: npt.NDArray[np.uint8]) -> None:
+        """Each chunk's group; each group's first chunk, hash and value, and whether the value
+        tells it (``comparable``)."""
         sizes = self.ends - self.starts
         # Each chunk's first 16 bytes as two little-endian words, zeroed past its end.
         words = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=self.data, strides=(1,))
-        low = words[self.starts] & _WORD_MASKS[np.minimum(sizes, 8)]
-        high = words[self.starts + 8] & _WORD_MASKS[np.clip(sizes - 8, 0, 8)]
+        lows = words[self.starts] & _WORD_MASKS[np.minimum(sizes, 8)]
+        highs = words[self.starts + 8] & _WORD_MASKS[np.clip(sizes - 8, 0, 8)]
         count = len(self.starts)
         # Sorting a hash with the chunk's place in its low bits groups equal chunks, each
         # group led by its first chunk, with no slower argsort. Equal hashes are then checked
         # by value: a chunk whose value differs from its group's first is put on its own.
         bits = max(count.bit_length(), 1)
-        hashed = (low * _MIX[0]) ^ (high * _MIX[1]) ^ sizes.astype(np.uint64)
+        hashes = (lows * _MIX[0]) ^ (highs * _MIX[1]) ^ sizes.astype(np.uint64)
         ordered = np.sort(
-            (hashed >> np.uint64(bits)) << np.uint64(bits) | np.arange(count, dtype=np.uint64)
+            (hashes >> np.uint64(bits)) << np.uint64(bits) | np.arange(count, dtype=np.uint64)
         )
         places = (ordered & np.uint64((1 << bits) - 1)).astype(np.int64)
         leads = np.ones(count, dtype=bool)
-        hashes = ordered >> np.uint64(bits)
-        np.not_equal(hashes[1:], hashes[:-1], out=leads[1:])
+        np.not_equal(
+            ordered[1:] >> np.uint64(bits), ordered[:-1] >> np.uint64(bits), out=leads[1:]
+        )
         groups = np.empty(count, dtype=np.int64)
         groups[places] = np.cumsum(leads) - 1
         firsts = places[leads]
         lead = firsts[groups]
         alone = np.flatnonzero(
             (sizes > _KEY_BYTES)
-            | (low != low[lead])
-            | (high != high[lead])
+            | (lows != lows[lead])
+            | (highs != highs[lead])
             | (sizes != sizes[lead])
         )
         groups[alone] = len(firsts) + np.arange(len(alone))
-        return groups, np.concatenate([firsts, alone])
+        self.groups = groups
+        self.firsts = np.concatenate([firsts, alone])
+        self.hashes = hashes[self.firsts]
+        self.lows, self.highs, self.sizes = (
+            lows[self.firsts],
+            highs[self.firsts],
+            sizes[self.firsts],
+        )
+        self.comparable = np.arange(len(self.firsts)) < len(firsts)
+        self.comparable &= self.sizes <= _KEY_BYTES
 
-    def distinct(self) -> Iterator[str]:
-        """The text of each group's first chunk, group by group."""
-        starts, ends = self.starts[self.firsts].tolist(), self.ends[self.firsts].tolist()
+    def texts_of(self, groups: Rows) -> Iterator[str]:
+        """The text of these groups' chunks."""
+        firsts = self.firsts[groups]
+        starts, ends = self.starts[firsts].tolist(), self.ends[firsts].tolist()
         for start, end in zip(starts, ends, strict=True):
             yield self.data[start:end].decode("utf-8", "surrogatepass")
 
-    def occurrences(self, numbers: Rows, sizes: Rows) -> tuple[Rows, Rows]:
-        """Each term occurrence's number and text, in order, from each group's term numbers
-        (``numbers``, ``sizes[g]`` of them for group ``g``, group after group)."""
-        group_starts = np.zeros(len(sizes), dtype=np.int64)
-        np.cumsum(sizes[:-1], out=group_starts[1:])
-        counts = sizes[self.groups]
-        # Occurrence j of chunk c is term number numbers[group_starts[group c] + j].
-        before = np.cumsum(counts) - counts
-        places = np.repeat(group_starts[self.groups] - before, counts)
+    def occurrences(self, numbers: Rows, starts: Rows, counts: Rows) -> tuple[Rows, Rows]:
+        """Each term occurrence's number and text, in order, given each group's term numbers
+        (``counts[g]`` of them from ``numbers[starts[g]]`` for group ``g``)."""
+        counts_of_chunks = counts[self.groups]
+        # Occurrence j of chunk c is numbers[starts[group of c] + j].
+        places = np.repeat(starts[self.groups] - _starts_of(counts_of_chunks), counts_of_chunks)
         places += np.arange(len(places))
-        return numbers[places], np.repeat(self.texts, counts)
+        return numbers[places], np.repeat(self.texts, counts_of_chunks)
 
 
 class _Kept:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from index.engine import Segment
+from index.engine import Segment, SegmentBuilder
 from index.errors import (
     ArchiveOutdatedError,
     DatabaseMissingError,
@@ -454,7 +454,7 @@ def tail_segment(db: sqlite_utils.Database, after_row: int, before: int | None =
     ):
         rows.append(row_id)
         texts.append(terms)
-    return Segment.build_from_texts(rows, texts, _stored_term)
+    return SegmentBuilder(_stored_term).build(rows, texts)
 
 
 def _stored_term(chunk: str) -> tuple[str]:

@@ -371,7 +371,7 @@ def test_words_are_those_of_the_whole_normalised_text(text: str) -> None:
     language=st.sampled_from([INDONESIAN, ENGLISH]),
 )
 def test_a_text_is_analysed_as_its_chunks_are(text: str, language: str) -> None:
-    # What Segment.build_from_texts relies on: each chunk between whitespace analysed on its
+    # What engine.SegmentBuilder relies on: each chunk between whitespace analysed on its
     # own gives the text's terms, and so does a text given whole as one chunk.
     terms_of_chunk = chunk_analyzer(language)
     expected = analyze(text, language)

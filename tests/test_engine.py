@@ -16,7 +16,7 @@ from rank_bm25 import BM25Okapi
 
 from index import engine as engine_module
 from index.analysis import INDONESIAN, analyze, chunk_analyzer
-from index.engine import BM25Engine, BM25Parameters, Segment
+from index.engine import BM25Engine, BM25Parameters, Segment, SegmentBuilder
 from index.models import ScoredPassage
 
 K1 = 0.9
@@ -384,7 +384,7 @@ def test_a_segment_built_from_texts_is_the_one_built_from_their_terms(
 ) -> None:
     rows = range(first_row, first_row + len(texts))
     expected = Segment.build(zip(rows, map(toy_terms_of_chunk, texts), strict=True))
-    assert same_postings(Segment.build_from_texts(rows, texts, toy_terms_of_chunk), expected)
+    assert same_postings(SegmentBuilder(toy_terms_of_chunk).build(rows, texts), expected)
 
 
 @settings(max_examples=100, deadline=None)
@@ -396,7 +396,7 @@ def test_chunks_whose_hashes_collide_are_told_apart_by_value(texts: list[str]) -
     expected = Segment.build(zip(rows, map(toy_terms_of_chunk, texts), strict=True))
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(engine_module, "_MIX", (np.uint64(0), np.uint64(0)))
-        built = Segment.build_from_texts(rows, texts, toy_terms_of_chunk)
+        built = SegmentBuilder(toy_terms_of_chunk).build(rows, texts)
     assert same_postings(built, expected)
 
 
@@ -410,10 +410,39 @@ def test_a_segment_built_from_texts_with_the_analyzer_is_the_one_built_from_anal
     ]
     rows = [2, 4, 6, 8, 10]
     expected = Segment.build(zip(rows, (analyze(text) for text in texts), strict=True))
-    built = Segment.build_from_texts(rows, texts, chunk_analyzer(INDONESIAN))
+    built = SegmentBuilder(chunk_analyzer(INDONESIAN)).build(rows, texts)
     assert same_postings(built, expected)
 
 
-def test_build_from_texts_wants_a_row_id_per_text() -> None:
+def test_a_builder_wants_a_row_id_per_text() -> None:
     with pytest.raises(ValueError, match="one row id per text"):
-        Segment.build_from_texts([1], ["banjir", "gempa"], toy_terms_of_chunk)
+        SegmentBuilder(toy_terms_of_chunk).build([1], ["banjir", "gempa"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(batches=st.lists(piece_texts, min_size=1, max_size=5), collide=st.booleans())
+def test_a_builder_that_remembers_chunks_builds_each_segment_right(
+    batches: list[list[str]], collide: bool
+) -> None:
+    # Later builds take known chunks from the builder's tables and analyse only new ones;
+    # with every hash of a size equal, a remembered hash must still be checked by value.
+    with pytest.MonkeyPatch.context() as patched:
+        if collide:
+            patched.setattr(engine_module, "_MIX", (np.uint64(0), np.uint64(0)))
+        builder = SegmentBuilder(toy_terms_of_chunk)
+        first_row = 0
+        for texts in batches:
+            rows = range(first_row, first_row + len(texts))
+            first_row += len(texts)
+            expected = Segment.build(zip(rows, map(toy_terms_of_chunk, texts), strict=True))
+            assert same_postings(builder.build(rows, texts), expected)
+
+
+def test_a_builder_forgets_nothing_it_needs_when_its_tables_are_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine_module, "_KNOWN_CHUNKS", 2)
+    builder = SegmentBuilder(toy_terms_of_chunk)
+    for texts in (["banjir dan gempa"], ["gempa longsor", "banjir banjir"], ["longsor x"]):
+        expected = Segment.build(enumerate(map(toy_terms_of_chunk, texts)))
+        assert same_postings(builder.build(range(len(texts)), texts), expected)
