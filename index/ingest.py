@@ -60,16 +60,11 @@ Progress = Callable[[IndexProgress], None]
 def content_hash(raw: RawArticle) -> str:
     if raw.listing is not None:
         return hashlib.sha256(repr((PIPELINE_VERSION, raw.listing)).encode()).hexdigest()
-    fields = (
-        PIPELINE_VERSION,
-        raw.body,
-        raw.title,
-        raw.outlet,
-        raw.url,
-        raw.published,
-        raw.reporter,
-    )
-    return hashlib.sha256(repr(fields).encode()).hexdigest()
+    fields = (PIPELINE_VERSION, raw.title, raw.outlet, raw.url, raw.published, raw.reporter)
+    # The body last and as it is: its repr would cost more than the hash.
+    digest = hashlib.sha256(repr(fields).encode())
+    digest.update(raw.body.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 @dataclass

@@ -35,17 +35,17 @@ def shingles(tokens: Sequence[str]) -> set[str]:
     """Word 5-grams of the text's tokens; a text shorter than that is one shingle."""
     if len(tokens) < SHINGLE_WORDS:
         return {" ".join(tokens)} if tokens else set()
-    starts = range(len(tokens) - SHINGLE_WORDS + 1)
-    return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in starts}
+    following = (tokens[start:] for start in range(SHINGLE_WORDS))
+    return set(map(" ".join, zip(*following, strict=False)))
 
 
 def signature(tokens: Sequence[str]) -> Signature:
     """The MinHash signature (``BINS`` values) of a text's content tokens; empty without any."""
     bins = [_EMPTY] * BINS
-    for shingle in shingles(tokens):
-        value = zlib.crc32(shingle.encode())
+    for value in map(zlib.crc32, map(str.encode, shingles(tokens))):
         slot, rest = value & (BINS - 1), value >> _BIN_BITS
-        bins[slot] = min(bins[slot], rest)
+        if rest < bins[slot]:  # noqa: PLR1730  # a call to min() per shingle costs more
+            bins[slot] = rest
     if all(value == _EMPTY for value in bins):
         return ()
     # Densify: an empty bin takes the next full bin's value, offset by the distance, so two
