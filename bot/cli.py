@@ -58,6 +58,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "source": hit.outlet,
                 "url": hit.url,
                 "published": hit.published,
+                "answer_sentence": hit.answer_sentence,
+                "also_published_by": list(hit.also_published_by),
             }
             for hit in answer.hits
         ],

@@ -72,14 +72,33 @@ def shorten(text: str, limit: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
 
 
+def quote_html(text: str, sentence: str | None) -> str:
+    """The quote escaped, its answering sentence in bold (when the quote holds it whole)."""
+    quote = shorten(text, MAX_QUOTE_CHARS)
+    start = quote.find(sentence) if sentence else -1
+    if sentence is None or start < 0:
+        return html.escape(quote, quote=False)
+    end = start + len(sentence)
+    before, marked, after = quote[:start], quote[start:end], quote[end:]
+    return "".join(
+        (
+            html.escape(before, quote=False),
+            f"<b>{html.escape(marked, quote=False)}</b>",
+            html.escape(after, quote=False),
+        )
+    )
+
+
 def hit_block(hit: Hit, texts: Texts) -> str:
     """One quoted passage and its source; short enough to fit a message on its own."""
-    quote = shorten(hit.text, MAX_QUOTE_CHARS)
-    lines = [f"<blockquote>{html.escape(quote, quote=False)}</blockquote>"]
+    lines = [f"<blockquote>{quote_html(hit.text, hit.answer_sentence)}</blockquote>"]
     if hit.title:
         lines.append(f"<b>{html.escape(shorten(hit.title, MAX_TITLE_CHARS), quote=False)}</b>")
     if source := source_line(hit, texts):
         lines.append(html.escape(source, quote=False))
+    if hit.also_published_by:
+        also = texts.also_published_by.format(outlets=", ".join(hit.also_published_by))
+        lines.append(f"<i>{html.escape(shorten(also, MAX_TITLE_CHARS), quote=False)}</i>")
     if hit.url:
         lines.append(f'<a href="{html.escape(hit.url)}">{html.escape(texts.read_more)}</a>')
     return "\n".join(lines)
@@ -122,6 +141,12 @@ def render_answer_text(answer: Answer, texts: Texts) -> str:
         lines.append(heading)
         if source := source_line(hit, texts):
             lines.append(f"    {source}")
+        if hit.also_published_by:
+            lines.append(
+                "    " + texts.also_published_by.format(outlets=", ".join(hit.also_published_by))
+            )
+        if hit.answer_sentence:
+            lines.append(f"    {texts.answer_label}: {hit.answer_sentence}")
         quoted = (
             "\n".join(
                 textwrap.wrap(paragraph, TEXT_WIDTH, initial_indent=QUOTE, subsequent_indent=QUOTE)

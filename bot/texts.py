@@ -23,6 +23,8 @@ class Texts:
     not_found: str
     searched_for: str
     read_more: str
+    also_published_by: str
+    answer_label: str
     estimated_date: str
     question_label: str
     reindex_not_admin: str
@@ -77,6 +79,8 @@ INDONESIAN_TEXTS = Texts(
     not_found="Tidak ada berita di arsip yang menjawab pertanyaan itu.",
     searched_for="Kata yang dicari: {terms}",
     read_more="Baca berita",
+    also_published_by="Juga dimuat: {outlets}",
+    answer_label="Jawaban",
     estimated_date="sekitar {date}",
     question_label="Pertanyaan",
     reindex_not_admin="Maaf, hanya admin bot yang boleh memperbarui indeks.",
@@ -136,6 +140,8 @@ ENGLISH_TEXTS = Texts(
     not_found="Nothing in the archive answers that question.",
     searched_for="Searched for: {terms}",
     read_more="Read the article",
+    also_published_by="Also published by: {outlets}",
+    answer_label="Answer",
     estimated_date="about {date}",
     question_label="Question",
     reindex_not_admin="Sorry, only the bot's admins may update the index.",

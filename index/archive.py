@@ -9,12 +9,14 @@ a search sees either the old state or the new one, never a mix.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
 import sqlite_utils
 
-from index.analysis import analyze_question
+from index.analysis import analyze, detect_language
+from index.answer import also_published_by, fold_copies, story_of
 from index.engine import BM25Engine, Segment
 from index.models import Answer, ArchiveStats
 from index.store import (
@@ -26,10 +28,13 @@ from index.store import (
     load_segment,
     open_for_reading,
     segment_ids,
+    story_copies,
     tail_segment,
 )
 
 DEFAULT_K = 3
+# Passages searched per hit shown, so that k stories remain after copies fold together.
+_PASSAGES_PER_HIT = 4
 
 
 class Archive:
@@ -92,14 +97,26 @@ class Archive:
                 self._reloading.release()
 
     def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
-        """The ``k`` best passages for ``question``; no hits when none of its terms is known."""
+        """The ``k`` best passages for ``question`` from one copy of each story, each with its
+        answering sentence and the outlets of the story's other copies; no hits when none of
+        its terms is known."""
         self._follow_writers()
-        terms = analyze_question(question)
+        language = detect_language(question)
+        terms = analyze(question, language)
         engine = self._engine
-        scored = engine.search(terms, k)
+        # More than k: passages of a story's other copies fold away.
+        scored = engine.search(terms, k * _PASSAGES_PER_HIT)
+        db = self._db()
+        hits = fold_copies(hits_for(db, scored), engine.term_weights(terms), language, k)
+        copies = story_copies(db, [story_of(hit) for hit in hits])
         return Answer(
             question=question,
-            hits=tuple(hits_for(self._db(), scored)),
+            hits=tuple(
+                dataclasses.replace(
+                    hit, also_published_by=also_published_by(hit, copies.get(story_of(hit), []))
+                )
+                for hit in hits
+            ),
             terms=tuple(dict.fromkeys(terms)),
         )
 

@@ -730,6 +730,12 @@ class BM25Engine:
         found.sort(key=lambda term: (-term.ceiling, term.live_rows))
         return found
 
+    def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """Each question term the live passages hold, with its IDF times its occurrences: what
+        one passage holding it gains at most, relative to the other terms."""
+        distinct = list(dict.fromkeys(terms))
+        return {distinct[term.position]: term.factor for term in self._question_terms(terms)}
+
     def search(self, terms: Sequence[str], k: int) -> list[ScoredPassage]:
         """The ``k`` best passages for the question's terms, best first, ties by row id."""
         if k <= 0 or not self._count:

@@ -132,6 +132,11 @@ def _code_postings(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM meta WHERE key = 'indexed_through'")
 
 
+def _find_copies_of_a_story(db: sqlite_utils.Database) -> None:
+    # An answer lists the outlets of its story's other copies.
+    db.execute("CREATE INDEX articles_by_story ON articles(story_id)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
@@ -142,6 +147,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _index_bands_by_number,
     _store_the_search_index,
     _code_postings,
+    _find_copies_of_a_story,
 )
 
 

@@ -510,7 +510,8 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
         row[0]: row
         for row in db.execute(
             "SELECT p.row_id, p.passage_id, p.text, a.id, a.title, a.outlet, a.url, a.published,"
-            " a.city, a.reporter, a.copyright_year, a.published_estimated, a.story_id"
+            " a.city, a.reporter, a.copyright_year, a.published_estimated, a.story_id,"
+            " a.language"
             " FROM passages p JOIN articles a ON a.id = p.article_id"
             f" WHERE p.row_id IN ({placeholders})",
             [item.row_id for item in scored],
@@ -537,9 +538,27 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
                 copyright_year=row[10],
                 published_estimated=bool(row[11]),
                 story_id=row[12],
+                language=row[13],
             )
         )
     return hits
+
+
+def story_copies(
+    db: sqlite_utils.Database, story_ids: Sequence[str]
+) -> dict[str, list[tuple[str, str | None]]]:
+    """The ``(article_id, outlet)`` of every article of these stories, oldest first."""
+    copies: dict[str, list[tuple[str, str | None]]] = {}
+    if not story_ids:
+        return copies
+    placeholders = ",".join("?" * len(story_ids))
+    for story_id, article_id, outlet in db.execute(
+        f"SELECT story_id, id, outlet FROM articles WHERE story_id IN ({placeholders})"
+        " ORDER BY published, id",
+        list(story_ids),
+    ):
+        copies.setdefault(story_id, []).append((article_id, outlet))
+    return copies
 
 
 def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:

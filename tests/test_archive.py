@@ -123,3 +123,28 @@ def test_questions_during_runs_see_whole_runs(tmp_path: Path) -> None:
     assert failures == []
     archive.reload()
     assert [len(archive.ask(f"penandaunik{run}", k=5).hits) for run in range(runs)] == [2] * runs
+
+
+STORY = (
+    "Pemerintah Kota Semarang membuka jalur sepeda baru sepanjang 12 kilometer yang menghubungkan"
+    " Simpang Lima dengan Kawasan Kota Lama, Senin. Jalur itu dilengkapi 40 rak sepeda dan lampu"
+    " penerangan setiap 50 meter.\n\nKepala Dinas Perhubungan mengatakan jalur tersebut dibangun"
+    " dengan anggaran Rp9,5 miliar dan akan diperpanjang hingga Tembalang pada tahun depan."
+)
+
+
+def test_copies_of_a_story_are_quoted_once_and_named_by_outlet(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, outlet in [("a", "Warta Contoh"), ("b", "Kabar Lain"), ("c", "Suara Timur")]:
+        (folder / f"{name}.txt").write_text(f"Semarang ({outlet}) - {STORY}\n", encoding="utf-8")
+    db_path = tmp_path / "archive.db"
+    index_sources(db_path, [folder], workers=1)
+    hits = Archive(db_path).ask("Berapa anggaran jalur sepeda di Semarang?").hits
+    assert len({hit.article_id for hit in hits}) == 1
+    first = hits[0]
+    assert first.answer_sentence is not None
+    assert first.answer_sentence in first.text
+    assert set(first.also_published_by) == {"Warta Contoh", "Kabar Lain", "Suara Timur"} - {
+        first.outlet
+    }

@@ -155,6 +155,8 @@ async def test_private_question_is_answered_with_quotes_and_sources(
     answer = await reply_to(fake, chat, question)
     assert answer.raw_text.startswith("<blockquote>")
     assert "Rp4.000 sekali jalan" in answer.text
+    # The sentence that answers is bold in its quote.
+    assert "<b>Direktur Utama PT Semarang Mobilitas Hijau, Bayu Adinegoro" in answer.raw_text
     assert "Warta Contoh · Semarang · sekitar 2 Juni 2025" in answer.text
     assert answer.raw_text.count("<blockquote>") == 3
     assert len(answer.text) <= 4096

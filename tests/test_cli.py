@@ -86,8 +86,15 @@ def test_ask_json_shape(runner: CliRunner, sample_db: Path) -> None:
         "source",
         "url",
         "published",
+        "answer_sentence",
+        "also_published_by",
     }
     assert first["rank"] == 1
+    assert first["answer_sentence"] == (
+        "Direktur Utama PT Semarang Mobilitas Hijau, Bayu Adinegoro, mengatakan tarif ditetapkan"
+        " Rp4.000 sekali jalan."
+    )
+    assert first["also_published_by"] == []
     assert first["article_id"] == "06_bus-listrik-semarang"
     assert "Rp4.000 sekali jalan" in first["text"]
     assert isinstance(first["passage_id"], str)

@@ -131,3 +131,46 @@ def test_a_paragraph_longer_than_a_message_still_renders(size: int) -> None:
     messages = render_answer_html(Answer("q", (hit(text="kata " * (size // 5)),)), ENGLISH_TEXTS)
     for message in messages:
         assert_telegram_accepts(message)
+
+
+def test_the_answering_sentence_is_bold_inside_the_quote() -> None:
+    text = "Harga <cabai> naik. Stok aman & cukup."
+    rendered = render_answer_html(
+        Answer("q", (hit(text=text, answer_sentence="Stok aman & cukup."),)), INDONESIAN_TEXTS
+    )[0]
+    assert "<blockquote>Harga &lt;cabai&gt; naik. <b>Stok aman &amp; cukup.</b></blockquote>" in (
+        rendered
+    )
+    assert_telegram_accepts(rendered)
+
+
+def test_other_copies_are_named_under_the_source() -> None:
+    answer = Answer("q", (hit(also_published_by=("Kabar <Lain>", "Suara Timur")),))
+    assert (
+        "<i>Juga dimuat: Kabar &lt;Lain&gt;, Suara Timur</i>"
+        in render_answer_html(answer, INDONESIAN_TEXTS)[0]
+    )
+    assert "Also published by: Kabar <Lain>, Suara Timur" in render_answer_text(
+        answer, ENGLISH_TEXTS
+    )
+
+
+def test_plain_text_names_the_answering_sentence() -> None:
+    answer = Answer("q", (hit(text="Harga cabai naik. Stok aman.", answer_sentence="Stok aman."),))
+    assert "Jawaban: Stok aman." in render_answer_text(answer, INDONESIAN_TEXTS)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=mixed_text, data=st.data())
+def test_rendered_html_with_a_marked_sentence_is_always_accepted(
+    text: str, data: st.DataObject
+) -> None:
+    start = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
+    end = data.draw(st.integers(min_value=start + 1, max_value=len(text)))
+    sentence = text[start:end]
+    also = data.draw(st.lists(mixed_text, max_size=3).map(tuple))
+    answer = Answer("q", (hit(text=text, answer_sentence=sentence, also_published_by=also),))
+    messages = render_answer_html(answer, INDONESIAN_TEXTS)
+    for message in messages:
+        assert_telegram_accepts(message)
+    assert text.strip() in "".join(parse_html(message).text for message in messages)
