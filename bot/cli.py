@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 failure, 2 usage or settings error, 3 partial (some inp
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -23,6 +24,8 @@ from bot.texts import texts_for
 from index.analysis import detect_language
 from index.archive import DEFAULT_K, Archive, stats_of
 from index.errors import NewsbotError
+from index.evaluate import DEPTH as EVAL_DEPTH
+from index.evaluate import EvalReport, QuestionFileError, evaluate, read_questions
 from index.ingest import PIPELINE_VERSION, IndexProgress, index_sources
 from index.models import Answer, ArchiveStats, IndexReport
 from index.sources import is_url
@@ -205,6 +208,37 @@ def ask(
         else:
             click.echo(render_answer_text(answer, texts_for(detect_language(text))))
         sys.stdout.flush()
+
+
+def eval_text(report: EvalReport) -> str:
+    lines = [
+        f"questions {report.questions}",
+        f"R@1 {100 * report.recall_at_1:.1f}  R@5 {100 * report.recall_at_5:.1f}"
+        f"  MRR@10 {100 * report.mrr_at_10:.1f}",
+        f"declined {100 * report.declined:.1f}%",
+    ]
+    if report.answer_in_sentence is not None:
+        lines.append(
+            f"answer in the marked sentence {100 * report.answer_in_sentence:.1f}%"
+            f" (of {report.with_answer} questions with an answer)"
+        )
+    return "\n".join(lines)
+
+
+@main.command(name="eval")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="The report as one JSON object.")
+@click.argument("questions", type=click.File("r", encoding="utf-8"))
+def evaluate_answers(db: str | None, as_json: bool, questions: IO[str]) -> None:
+    """Measure the answers to QUESTIONS (JSONL: question, article_id, answer): R@1, R@5,
+    MRR@10, the share whose answer is in the marked sentence, and declines."""
+    try:
+        items = read_questions(questions, questions.name)
+    except QuestionFileError as error:
+        fail(str(error), EXIT_SETTINGS)
+    archive = open_archive(database_path(load_environment(), db))
+    report = evaluate(items, lambda text: archive.ask(text, EVAL_DEPTH), archive.story_of_article)
+    click.echo(json.dumps(dataclasses.asdict(report)) if as_json else eval_text(report))
 
 
 @main.command()

@@ -120,6 +120,15 @@ class Archive:
             terms=tuple(dict.fromkeys(terms)),
         )
 
+    def story_of_article(self, article_id: str) -> str | None:
+        """The story the article belongs to; ``None`` when the archive lacks the article."""
+        row = (
+            self._db()
+            .execute("SELECT coalesce(story_id, id) FROM articles WHERE id = ?", [article_id])
+            .fetchone()
+        )
+        return str(row[0]) if row else None
+
     def stats(self) -> ArchiveStats:
         return archive_stats(self._db())
 

@@ -396,6 +396,20 @@ class SegmentBuilder:
         """The segment of passages ``texts``, with these row ids (ascending)."""
         if len(row_ids) != len(texts):
             raise ValueError("one row id per text")
+        if len(texts) <= _TEXTS_PER_PASS:
+            return self._build(row_ids, texts)
+        # In slices, merged: a pass's arrays grow with its bytes (about 60 bytes a chunk).
+        return Segment.merge(
+            [
+                self._build(
+                    row_ids[start : start + _TEXTS_PER_PASS],
+                    texts[start : start + _TEXTS_PER_PASS],
+                )
+                for start in range(0, len(texts), _TEXTS_PER_PASS)
+            ]
+        )
+
+    def _build(self, row_ids: Sequence[int], texts: Sequence[str]) -> Segment:
         chunks = _Chunks(texts)
         known, starts, counts = self._known(chunks)
         new = np.flatnonzero(~known)
@@ -478,6 +492,8 @@ class SegmentBuilder:
 
 # Distinct chunks a builder remembers at most (about 50 bytes each).
 _KNOWN_CHUNKS = 4_000_000
+# Texts cut into chunks in one pass at most.
+_TEXTS_PER_PASS = 20_000
 
 
 def _starts_of(counts: Rows) -> Rows:

@@ -279,3 +279,32 @@ def test_unwritable_database_path_is_reported(runner: CliRunner, tmp_path: Path)
     assert result.exit_code == 1
     assert f"Cannot write the archive at {tmp_path}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_eval_measures_answers_on_a_question_file(
+    runner: CliRunner, sample_db: Path, tmp_path: Path
+) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        '{"question": "Berapa tarif bus listrik di Semarang?", "article_id":'
+        ' "06_bus-listrik-semarang", "answer": "Rp4.000 sekali jalan"}\n'
+        '{"question": "Siapa juara catur dunia 1972?", "article_id": "tidak-ada"}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["eval", "--db", str(sample_db), "--json", str(questions)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["questions"] == 2
+    assert report["recall_at_1"] == 0.5
+    assert report["answer_in_sentence"] == 1.0
+    text = runner.invoke(main, ["eval", "--db", str(sample_db), str(questions)]).output
+    assert "R@1 50.0" in text
+    assert "answer in the marked sentence 100.0% (of 1 questions with an answer)" in text
+
+
+def test_eval_names_a_bad_line(runner: CliRunner, sample_db: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"question": "Apa?"}\n', encoding="utf-8")
+    result = runner.invoke(main, ["eval", "--db", str(sample_db), str(questions)])
+    assert result.exit_code == 2
+    assert "line 1: needs" in result.output

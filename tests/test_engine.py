@@ -446,3 +446,11 @@ def test_a_builder_forgets_nothing_it_needs_when_its_tables_are_full(
     for texts in (["banjir dan gempa"], ["gempa longsor", "banjir banjir"], ["longsor x"]):
         expected = Segment.build(enumerate(map(toy_terms_of_chunk, texts)))
         assert same_postings(builder.build(range(len(texts)), texts), expected)
+
+
+def test_a_builder_builds_many_texts_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "_TEXTS_PER_PASS", 2)
+    texts = ["banjir dan gempa", "gempa", "", "banjir banjir longsor", "x y", "longsor"]
+    rows = [3, 5, 8, 9, 12, 20]
+    expected = Segment.build(zip(rows, map(toy_terms_of_chunk, texts), strict=True))
+    assert same_postings(SegmentBuilder(toy_terms_of_chunk).build(rows, texts), expected)
