@@ -2,9 +2,12 @@
 
 Run ``python -m bench.quality [--split valid|train|both] [--smoke] [--facqa DIR]``.
 
-Quality is measured per article (a FacQA passage is one of our articles, which we may split
-into several passages): the gold article's rank is its first appearance in the ranking, and a
-question whose gold article is not among the first ten (or that has no hits) is a miss.
+Quality is measured per story, as ``newsbot eval`` counts it (``index.evaluate``): a FacQA
+passage is one of our articles (which we may split into several passages), our ingest groups
+copies of one story (1,369 FacQA passages form 1,342 stories), and a hit counts when it comes
+from the gold article's story. Every system's ranking is read as its distinct stories in order,
+with the same grouping; the gold's rank is its story's first appearance, and a question whose
+gold story is not among the first ten (or that has no hits) is a miss.
 Latency is one bot-sized question: ``Archive.ask(q, k=3)`` for us, question tokens +
 ``get_scores`` + top 3 for each peer, so both sides pay for turning the question into terms.
 """
@@ -328,7 +331,9 @@ def gold_rank(ranking: Sequence[str], gold: str) -> int | None:
     return ranking.index(gold) + 1 if gold in ranking else None
 
 
-def evaluate(system: System, questions: Sequence[Question]) -> Result:
+def evaluate(
+    system: System, questions: Sequence[Question], story_of: Callable[[str], str]
+) -> Result:
     if questions:
         # The first call opens SQLite and fills caches; it would skew a small run's p95.
         system.measure(questions[0].text)
@@ -336,7 +341,7 @@ def evaluate(system: System, questions: Sequence[Question]) -> Result:
     return Result(
         name=system.name,
         ranks=tuple(
-            gold_rank(measured.ranking, question.gold)
+            gold_rank(distinct(map(story_of, measured.ranking)), story_of(question.gold))
             for measured, question in zip(measurements, questions, strict=True)
         ),
         seconds=tuple(m.seconds for m in measurements),
@@ -471,9 +476,13 @@ def run(dataset: Dataset, db_path: Path) -> None:
         for question in questions:
             analyze_question(question.text)
     systems: list[System] = [Ours(archive), *peers(articles)]
+
+    def story_of(article_id: str) -> str:
+        return archive.story_of_article(article_id) or article_id
+
     for split, questions in dataset.splits.items():
         print(f"\nsplit {split}: {len(questions)} questions")
-        print(results_table([evaluate(system, questions) for system in systems]))
+        print(results_table([evaluate(system, questions, story_of) for system in systems]))
     print_reported(dataset.readme)
     print(f"\npeak RSS at the end (peers built): {peak_rss_mb():.1f} MB")
 
