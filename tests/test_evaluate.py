@@ -8,18 +8,7 @@ import pytest
 
 from index.evaluate import EvalQuestion, QuestionFileError, evaluate, gold_rank, read_questions
 from index.models import Answer, Hit
-
-BASE = Hit(
-    rank=1,
-    score=1.0,
-    passage_id="a#1",
-    text="",
-    article_id="a",
-    title=None,
-    outlet=None,
-    url=None,
-    published=None,
-)
+from tests.test_answer import BASE
 
 
 def hits(*ids: str, sentence: str | None = None) -> tuple[Hit, ...]:
