@@ -59,6 +59,28 @@ def _pair_keys(frequencies: npt.NDArray[np.integer], lengths: npt.NDArray[np.int
     return (frequencies.astype(np.int64) << 32) | lengths.astype(np.int64)
 
 
+def _numbered_pairs(
+    frequencies: npt.NDArray[np.integer], lengths: npt.NDArray[np.integer]
+) -> tuple[Rows, Rows]:
+    """The distinct (frequency, length) pairs as keys, ascending, and each posting's place
+    among them (``np.unique`` with ``return_inverse``; through a table of every possible pair
+    when there are few, which needs no sort)."""
+    if not len(frequencies):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    width = int(lengths.max()) + 1
+    if (int(frequencies.max()) + 1) * width > _PAIR_TABLE:
+        return np.unique(_pair_keys(frequencies, lengths), return_inverse=True)
+    cells = frequencies.astype(np.int64) * width + lengths
+    held = np.bincount(cells) > 0
+    present = np.flatnonzero(held)
+    code_of_cell = np.cumsum(held) - 1
+    return _pair_keys(present // width, present % width), code_of_cell[cells]
+
+
+# Pairs counted through a table at most (a table cell per possible pair).
+_PAIR_TABLE = 1 << 20
+
+
 class _Numbering(dict[str, int]):
     """Term -> its number, a new term getting the next one."""
 
@@ -139,7 +161,7 @@ class Segment:
         np.cumsum(np.bincount(keys // count, minlength=len(terms)), out=offsets[1:])
         positions = keys % count
         lengths_held = passage_lengths[positions]
-        pairs, codes = np.unique(_pair_keys(frequencies, lengths_held), return_inverse=True)
+        pairs, codes = _numbered_pairs(frequencies, lengths_held)
         starts = offsets[:-1]
         return cls(
             terms=terms,
@@ -360,8 +382,8 @@ class Segment:
 # never cuts a word; the rarer Unicode spaces stay inside a chunk, for the analyzer to split at.
 _ASCII_WHITESPACE = np.zeros(256, dtype=bool)
 _ASCII_WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-# A chunk of at most this many bytes is compared by value, as two 8-byte words; a longer one
-# (rare: links, long compounds) is analysed each time it occurs.
+# A chunk of fewer bytes is compared by value, as two 8-byte words (the second holding its size);
+# a longer one (rare: links, long compounds) is analysed each time it occurs.
 _KEY_BYTES = 16
 _WORD_MASKS = np.array([(1 << (8 * size)) - 1 for size in range(8)] + [2**64 - 1], np.uint64)
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
@@ -387,7 +409,6 @@ class SegmentBuilder:
         self._hashes = np.empty(0, dtype=np.uint64)
         self._lows = np.empty(0, dtype=np.uint64)
         self._highs = np.empty(0, dtype=np.uint64)
-        self._sizes = np.empty(0, dtype=np.int64)
         self._term_starts = np.empty(0, dtype=np.int64)
         self._term_counts = np.empty(0, dtype=np.int64)
         self._known_terms = np.empty(0, dtype=np.int64)
@@ -454,7 +475,6 @@ class SegmentBuilder:
             & (self._hashes[places] == chunks.hashes)
             & (self._lows[places] == chunks.lows)
             & (self._highs[places] == chunks.highs)
-            & (self._sizes[places] == chunks.sizes)
         )
         return (
             known,
@@ -485,7 +505,6 @@ class SegmentBuilder:
         self._hashes = hashes[order]
         self._lows = np.concatenate([self._lows, chunks.lows[groups]])[order]
         self._highs = np.concatenate([self._highs, chunks.highs[groups]])[order]
-        self._sizes = np.concatenate([self._sizes, chunks.sizes[groups]])[order]
         self._term_starts = np.concatenate([self._term_starts, term_starts])[order]
         self._term_counts = np.concatenate([self._term_counts, new_counts[kept]])[order]
 
@@ -503,7 +522,7 @@ def _starts_of(counts: Rows) -> Rows:
 
 class _Chunks:
     """The chunks of text between ASCII whitespace in some texts, in groups of equal chunks:
-    each distinct chunk of at most 16 bytes is one group, told by its value; a longer chunk,
+    each distinct chunk of at most 15 bytes is one group, told by its value; a longer chunk,
     or one whose hash another value took, is a group of its own."""
 
     def __init__(self, texts: Sequence[str]) -> None:
@@ -530,45 +549,40 @@ class _Chunks:
         """Each chunk's group; each group's first chunk, hash and value, and whether the value
         tells it (``comparable``)."""
         sizes = self.ends - self.starts
-        # Each chunk's first 16 bytes as two little-endian words, zeroed past its end.
+        # A chunk of at most 15 bytes is its value exactly: its first 8 bytes, then the next 7
+        # with its size in the top byte, zeroed past its end.
         words = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=self.data, strides=(1,))
         lows = words[self.starts] & _WORD_MASKS[np.minimum(sizes, 8)]
-        highs = words[self.starts + 8] & _WORD_MASKS[np.clip(sizes - 8, 0, 8)]
+        highs = words[self.starts + 8] & _WORD_MASKS[np.clip(sizes - 8, 0, 7)]
+        highs |= sizes.astype(np.uint64) << np.uint64(56)
         count = len(self.starts)
         # Sorting a hash with the chunk's place in its low bits groups equal chunks, each
         # group led by its first chunk, with no slower argsort. Equal hashes are then checked
         # by value: a chunk whose value differs from its group's first is put on its own.
         bits = max(count.bit_length(), 1)
-        hashes = (lows * _MIX[0]) ^ (highs * _MIX[1]) ^ sizes.astype(np.uint64)
-        ordered = np.sort(
-            (hashes >> np.uint64(bits)) << np.uint64(bits) | np.arange(count, dtype=np.uint64)
-        )
+        hashes = lows * _MIX[0]
+        hashes ^= highs * _MIX[1]
+        ordered = hashes & np.uint64(~((1 << bits) - 1) & 0xFFFFFFFFFFFFFFFF)
+        ordered |= np.arange(count, dtype=np.uint64)
+        ordered.sort()
         places = (ordered & np.uint64((1 << bits) - 1)).astype(np.int64)
+        ordered >>= np.uint64(bits)
         leads = np.ones(count, dtype=bool)
-        np.not_equal(
-            ordered[1:] >> np.uint64(bits), ordered[:-1] >> np.uint64(bits), out=leads[1:]
-        )
+        np.not_equal(ordered[1:], ordered[:-1], out=leads[1:])
         groups = np.empty(count, dtype=np.int64)
         groups[places] = np.cumsum(leads) - 1
         firsts = places[leads]
         lead = firsts[groups]
         alone = np.flatnonzero(
-            (sizes > _KEY_BYTES)
-            | (lows != lows[lead])
-            | (highs != highs[lead])
-            | (sizes != sizes[lead])
+            (sizes >= _KEY_BYTES) | (lows != lows[lead]) | (highs != highs[lead])
         )
         groups[alone] = len(firsts) + np.arange(len(alone))
         self.groups = groups
         self.firsts = np.concatenate([firsts, alone])
         self.hashes = hashes[self.firsts]
-        self.lows, self.highs, self.sizes = (
-            lows[self.firsts],
-            highs[self.firsts],
-            sizes[self.firsts],
-        )
+        self.lows, self.highs = lows[self.firsts], highs[self.firsts]
         self.comparable = np.arange(len(self.firsts)) < len(firsts)
-        self.comparable &= self.sizes <= _KEY_BYTES
+        self.comparable &= sizes[self.firsts] < _KEY_BYTES
 
     def texts_of(self, groups: Rows) -> Iterator[str]:
         """The text of these groups' chunks."""
