@@ -918,6 +918,10 @@ def write_passages(generator: PassageGenerator, count: int, path: Path, chunk: i
             offsets.append(out.tell())
             lines = generator.passages(min(chunk, count - start))
             out.write(("\n".join(lines) + "\n").encode("utf-8"))
+        out.flush()
+        # On disk before any build is timed: the kernel writing the file back meanwhile would
+        # take a core from whichever system it is measuring.
+        os.fsync(out.fileno())
     return offsets
 
 
