@@ -91,7 +91,6 @@ class Hit:
     copyright_year: int | None = None
     published_estimated: bool = False
     story_id: str | None = None
-    language: str = "id"
     # The sentence of ``text`` that answers the question, and the outlets of the story's other
     # copies (see index.answer).
     answer_sentence: str | None = None

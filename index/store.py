@@ -510,8 +510,7 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
         row[0]: row
         for row in db.execute(
             "SELECT p.row_id, p.passage_id, p.text, a.id, a.title, a.outlet, a.url, a.published,"
-            " a.city, a.reporter, a.copyright_year, a.published_estimated, a.story_id,"
-            " a.language"
+            " a.city, a.reporter, a.copyright_year, a.published_estimated, a.story_id"
             " FROM passages p JOIN articles a ON a.id = p.article_id"
             f" WHERE p.row_id IN ({placeholders})",
             [item.row_id for item in scored],
@@ -538,7 +537,6 @@ def hits_for(db: sqlite_utils.Database, scored: Iterable[ScoredPassage]) -> list
                 copyright_year=row[10],
                 published_estimated=bool(row[11]),
                 story_id=row[12],
-                language=row[13],
             )
         )
     return hits
