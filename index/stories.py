@@ -28,6 +28,9 @@ _PART = re.compile(
     r"\((\d{1,3})\)\s*$|\b(?:Bag(?:ian)?|Part|Eps?(?:isode)?)\.?\s*(\d{1,3})\b", re.IGNORECASE
 )
 
+# A figure written with separators; analysis follows it with its parts.
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)+")
+
 Signature = tuple[int, ...]
 
 
@@ -39,10 +42,29 @@ def shingles(tokens: Sequence[str]) -> set[str]:
     return set(map(" ".join, zip(*following, strict=False)))
 
 
+def joined_numbers(tokens: Sequence[str]) -> list[str]:
+    """The tokens with each run of numbers as one: copies of a text write one figure as
+    "3,717", "3, 717" or "3 717" (analysis gives "3,717" then its parts "3" and "717", or the
+    parts alone), and would otherwise differ in every shingle that holds it."""
+    joined: list[str] = []
+    in_number = False
+    for token in tokens:
+        if token.isdigit():
+            if in_number:
+                joined[-1] += token
+            else:
+                joined.append(token)
+                in_number = True
+        elif not _FIGURE.fullmatch(token):
+            joined.append(token)
+            in_number = False
+    return joined
+
+
 def signature(tokens: Sequence[str]) -> Signature:
     """The MinHash signature (``BINS`` values) of a text's content tokens; empty without any."""
     bins = [_EMPTY] * BINS
-    for value in map(zlib.crc32, map(str.encode, shingles(tokens))):
+    for value in map(zlib.crc32, map(str.encode, shingles(joined_numbers(tokens)))):
         slot, rest = value & (BINS - 1), value >> _BIN_BITS
         if rest < bins[slot]:  # noqa: PLR1730  # a call to min() per shingle costs more
             bins[slot] = rest

@@ -18,6 +18,7 @@ from index.stories import (
     band_keys,
     decode,
     encode,
+    joined_numbers,
     part_number,
     shingles,
     signature,
@@ -66,6 +67,25 @@ def test_similarity_tells_copies_from_other_stories() -> None:
     assert similarity(sig(STORY), sig(REWRITE)) >= 0.5
     assert similarity(sig(STORY), sig(OTHER)) < 0.2
     assert similarity((), sig(OTHER)) == 0.0
+
+
+@pytest.mark.parametrize(
+    "figure", ["Rp 3,717 miliar", "Rp 3, 717 miliar", "Rp 3 717 miliar", "Rp 3.717 miliar"]
+)
+def test_a_figure_written_with_stray_spaces_is_one_token(figure: str) -> None:
+    assert joined_numbers(content_tokens(figure)) == ["rp", "3717", "miliar"]
+    copy = STORY.replace("empat ribu rupiah", figure)
+    assert sig(copy) == sig(STORY.replace("empat ribu rupiah", "Rp 3,717 miliar"))
+
+
+def test_numbers_apart_stay_apart() -> None:
+    assert joined_numbers(["tanggal", "1", "februari", "2006", "20-28"]) == [
+        "tanggal",
+        "1",
+        "februari",
+        "2006",
+        "20-28",
+    ]
 
 
 def write(folder: Path, name: str, body: str) -> None:
