@@ -697,6 +697,7 @@ class BM25Engine:
         for segment in self._segments:
             alive[segment.passage_rows] = True
         gone = np.fromiter((row for row in deleted if 0 <= row < self._size), dtype=np.int64)
+        self._gone = gone
         # Without a deleted row among the passages, postings need no filtering.
         self._alive = alive if len(gone) and bool(alive[gone].any()) else None
         alive[gone] = False
@@ -716,6 +717,20 @@ class BM25Engine:
 
     def __len__(self) -> int:
         return self._count
+
+    def passages_holding(self, term: str) -> int:
+        """How many passages hold the term (deleted ones too: enough to tell a known term)."""
+        held = 0
+        for segment in self._segments:
+            number = segment.number(term)
+            if number is not None:
+                held += int(segment.offsets[number + 1] - segment.offsets[number])
+        return held
+
+    def without(self, rows: Iterable[int]) -> BM25Engine:
+        """This engine with these rows deleted as well: statistics as if they were never
+        indexed."""
+        return BM25Engine(self._segments, [*self._gone.tolist(), *rows], self._parameters)
 
     def _weight(
         self, frequencies: npt.NDArray[np.int32], lengths: npt.NDArray[np.int32]
@@ -761,13 +776,22 @@ class BM25Engine:
         return found
 
     def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
-        """Each question term the live passages hold, with its IDF times its occurrences: what
-        one passage holding it gains at most, relative to the other terms."""
-        distinct = list(dict.fromkeys(terms))
-        return {distinct[term.position]: term.factor for term in self._question_terms(terms)}
+        """Each distinct question term with its IDF times its occurrences: what one passage
+        holding it gains at most, relative to the other terms. A term no live passage holds
+        weighs what it would if one did not: the most a term can (the question asks for
+        something the archive does not mention)."""
+        found = {term.position: term.factor for term in self._question_terms(terms)}
+        unheld = float(np.log1p((self._count + 0.5) / 0.5))
+        return {
+            term: found.get(position, occurrences * unheld)
+            for position, (term, occurrences) in enumerate(Counter(terms).items())
+        }
 
-    def search(self, terms: Sequence[str], k: int) -> list[ScoredPassage]:
-        """The ``k`` best passages for the question's terms, best first, ties by row id."""
+    def search(
+        self, terms: Sequence[str], k: int, among: npt.NDArray[np.bool_] | None = None
+    ) -> list[ScoredPassage]:
+        """The ``k`` best passages for the question's terms, best first, ties by row id; with
+        ``among`` (a flag per row id), only from the rows it flags."""
         if k <= 0 or not self._count:
             return []
         question = self._question_terms(terms)
@@ -776,8 +800,11 @@ class BM25Engine:
         scores = self._scores_array()
         added: list[_QuestionTerm] = []
         try:
-            floor = self._add_until_decided(scores, question, added, k)
-            candidates = self._candidates(scores, added, floor)
+            if among is None:
+                floor = self._add_until_decided(scores, question, added, k)
+                candidates = self._candidates(scores, added, floor)
+            else:
+                candidates = self._candidates_among(scores, question, added, k, among)
         finally:
             self._clear(scores, added)
         exact = np.zeros(len(candidates), dtype=np.float64)
@@ -786,6 +813,36 @@ class BM25Engine:
             self._add_looked_up(exact, candidates, term)
         order = np.lexsort((candidates, -exact))[:k]
         return [ScoredPassage(row_id=int(candidates[i]), score=float(exact[i])) for i in order]
+
+    def _candidates_among(
+        self,
+        scores: Sums,
+        question: list[_QuestionTerm],
+        added: list[_QuestionTerm],
+        k: int,
+        among: npt.NDArray[np.bool_],
+    ) -> Rows:
+        """The flagged live rows that may be among the ``k`` best: every term is added (a
+        filter can leave out the rows that would have let the others stop early)."""
+        for term in question:
+            added.append(term)
+            self._add(scores, term)
+        touched = self._candidates(scores, added, 0.0)
+        # Rows past the end of ``among`` are not flagged.
+        touched = touched[touched < len(among)]
+        flagged = touched[among[touched]]
+        if len(flagged) <= k:
+            return flagged
+        sums = scores[flagged]
+        # A row's exact score and its float32 sum differ by the margin at most, either way.
+        floor = float(np.partition(sums, len(sums) - k)[len(sums) - k])
+        return flagged[sums >= floor * (1 - _margin(len(question))) ** 2]
+
+    @staticmethod
+    def _add(scores: Sums, term: _QuestionTerm) -> None:
+        for postings in term.postings:
+            shares = (term.factor * postings.weights).astype(np.float32)
+            np.add.at(scores, postings.rows.astype(np.intp), np.take(shares, postings.codes))
 
     def _add_until_decided(
         self, scores: Sums, question: list[_QuestionTerm], added: list[_QuestionTerm], k: int
@@ -799,9 +856,7 @@ class BM25Engine:
         for index, term in enumerate(question):
             # Listed first, so that the term's rows are cleared even if adding fails halfway.
             added.append(term)
-            for postings in term.postings:
-                shares = (term.factor * postings.weights).astype(np.float32)
-                np.add.at(scores, postings.rows.astype(np.intp), np.take(shares, postings.codes))
+            self._add(scores, term)
             if len(sample) < k:
                 # A term's rows are distinct: the first term alone usually gives k to rank.
                 rows = self._live(np.concatenate([p.rows for p in term.postings]))
@@ -853,3 +908,18 @@ class BM25Engine:
             found = np.minimum(np.searchsorted(postings.rows, needles), len(postings.rows) - 1)
             held = postings.rows[found] == needles
             exact[held] += term.factor * postings.weights[postings.codes[found[held]]]
+
+
+class RowDays:
+    """The publication day of each passage row (a day number, ``date.toordinal``), to search
+    the passages of a window of days."""
+
+    def __init__(self, rows: Sequence[int], days: Sequence[int]) -> None:
+        size = max(rows, default=-1) + 1
+        self._days = np.full(size, -1, dtype=np.int32)
+        self._days[np.asarray(rows, dtype=np.int64)] = np.asarray(days, dtype=np.int32)
+
+    def within(self, first: int, last: int) -> npt.NDArray[np.bool_]:
+        """A flag per row id: published from day ``first`` to day ``last``, both included."""
+        flags: npt.NDArray[np.bool_] = (self._days >= first) & (self._days <= last)
+        return flags

@@ -132,6 +132,23 @@ def test_search_returns_the_true_top_k(
                 assert expected[result.row_id] >= score * (1 - REL_TOL)
 
 
+@settings(max_examples=150, deadline=None)
+@given(corpus=corpus_strategy, query=query_strategy, data=st.data())
+def test_a_search_among_flagged_rows_is_the_whole_ranking_filtered(
+    corpus: list[list[str]], query: list[str], data: st.DataObject
+) -> None:
+    row_ids = data.draw(row_ids_for(len(corpus)), label="row_ids")
+    k = data.draw(st.integers(min_value=1, max_value=len(corpus)), label="k")
+    kept = data.draw(st.sets(st.sampled_from(row_ids)), label="kept")
+    # The flags may end before the last row: rows past them are not flagged.
+    among = np.zeros(data.draw(st.integers(min_value=0, max_value=5001), label="flags"), bool)
+    flagged = {row for row in kept if row < len(among)}
+    among[sorted(flagged)] = True
+    index = build(corpus, row_ids)
+    everything = index.search(query, k=len(corpus))
+    assert index.search(query, k, among) == [r for r in everything if r.row_id in flagged][:k]
+
+
 @settings(max_examples=100, deadline=None)
 @given(corpus=corpus_strategy, query=query_strategy, data=st.data())
 def test_search_is_deterministic_and_k_beyond_the_corpus_is_harmless(
