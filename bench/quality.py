@@ -2,14 +2,21 @@
 
 Run ``python -m bench.quality [--split valid|train|both] [--smoke] [--facqa DIR]``.
 
-Quality is measured per story, as ``newsbot eval`` counts it (``index.evaluate``): a FacQA
-passage is one of our articles (which we may split into several passages), our ingest groups
-copies of one story (1,369 FacQA passages form 1,342 stories), and a hit counts when it comes
-from the gold article's story. Every system's ranking is read as its distinct stories in order,
-with the same grouping; the gold's rank is its story's first appearance, and a question whose
-gold story is not among the first ten (or that has no hits) is a miss.
-Latency is one bot-sized question: ``Archive.ask(q, k=3)`` for us, question tokens +
-``get_scores`` + top 3 for each peer, so both sides pay for turning the question into terms.
+Every figure is counted by ``index.evaluate.evaluate``, the code behind ``newsbot eval``: each
+system turns a question into an ``Answer`` of up to ten hits, one per story, and a hit counts
+when its story is the gold article's story (a FacQA passage is one of our articles, and our
+ingest groups copies of one story: 1,369 FacQA passages form 1,342 stories). Ours is
+``Archive.ask(q, k=10)``, which may decline (a declined question is a miss); a peer's answer is
+its ranking read as distinct stories in order, with the same grouping, never declined.
+Latency is the system's own call for that answer: ``Archive.ask`` for us; question tokens,
+scoring and the top passages (enough for ten stories) for each peer, so both sides pay for
+turning the question into terms.
+
+Two blocks follow the table of each split: our ranking with each feature of
+``index.rank.FEATURES`` switched off, and with all of them (BM25 alone); and the gate, the share
+of questions our archive declines: the answerable ones, the committed unanswerable ones
+(``bench/questions/unanswerable.jsonl``) and the answerable ones asked with their gold story
+left out of the index.
 """
 
 from __future__ import annotations
@@ -36,26 +43,28 @@ from bench.report import format_table
 from index.analysis import analyze, analyze_question
 from index.archive import Archive
 from index.engine import K1, B
-from index.models import RawArticle
+from index.evaluate import DEPTH, EvalQuestion, EvalReport, evaluate, read_questions
+from index.models import Answer, Hit, RawArticle
+from index.rank import FEATURES, RankingWeights
 from index.sources import read_file, source_files
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FACQA = ROOT.parent / "shared" / "dev" / "facqa"
 SAMPLE = ROOT / "index" / "sample"
+UNANSWERABLE = ROOT / "bench" / "questions" / "unanswerable.jsonl"
 SPLITS = ("valid", "train")
 
-DEPTH = 10  # MRR@10 needs the first ten distinct articles
-SEARCH_K = 30  # passages asked for first; doubled while dedupe leaves fewer than DEPTH articles
-LATENCY_K = 3  # what the bot asks for
+OURS = "newsbot Archive.ask"
+SEARCH_K = 30  # passages a peer ranks first; doubled while they hold fewer than DEPTH stories
 SMOKE_PASSAGES = 50
+SMOKE_QUESTIONS = 8  # per split, and of the unanswerable ones
 EXIT_MISSING_DATA = 2
 
 # Hand-written questions over index/sample, for a smoke run where ../shared is not checked out.
 SAMPLE_QUESTIONS = (
-    ("sample-1", "Berapa nilai transaksi Festival Kopi Priangan?", "01_festival-kopi-bandung"),
-    ("sample-2", "Siapa juara maraton putra Lari Tepian Toba 2024?", "02_maraton-danau-toba"),
-    (
-        "sample-3",
+    EvalQuestion("Berapa nilai transaksi Festival Kopi Priangan?", "01_festival-kopi-bandung"),
+    EvalQuestion("Siapa juara maraton putra Lari Tepian Toba 2024?", "02_maraton-danau-toba"),
+    EvalQuestion(
         "How many olive ridley hatchlings did the Jembrana hatchery release?",
         "11_sea-turtle-hatchery-bali",
     ),
@@ -63,30 +72,24 @@ SAMPLE_QUESTIONS = (
 
 
 @dataclass(frozen=True)
-class Question:
-    qid: str
-    text: str
-    gold: str  # the gold passage's id, which is our article_id
-
-
-@dataclass(frozen=True)
 class Dataset:
     description: str
     sources: tuple[Path, ...]
-    splits: dict[str, tuple[Question, ...]]
+    splits: dict[str, tuple[EvalQuestion, ...]]
+    unanswerable: tuple[EvalQuestion, ...]
     readme: Path | None
 
 
 @dataclass(frozen=True)
 class Measurement:
-    ranking: list[str]  # distinct article ids, best first, at most DEPTH
-    seconds: float  # the bot-sized (top 3) call only
+    answer: Answer  # up to DEPTH hits, one per story
+    seconds: float  # the system's own call only
 
 
 @dataclass(frozen=True)
 class Result:
     name: str
-    ranks: tuple[int | None, ...]  # 1-based rank of the gold article, None for a miss
+    report: EvalReport
     seconds: tuple[float, ...]
 
 
@@ -103,28 +106,33 @@ def required_files(facqa: Path, splits: Sequence[str]) -> list[Path]:
     return [facqa / "passages.jsonl", *(facqa / f"questions-{split}.jsonl" for split in splits)]
 
 
-def read_questions(path: Path, keep: set[str] | None = None) -> tuple[Question, ...]:
-    """Questions of one split; with ``keep``, only those whose gold passage is in it."""
-    questions: list[Question] = []
+def questions_in(path: Path, keep: set[str] | None = None) -> tuple[EvalQuestion, ...]:
+    """The questions of one file, as ``newsbot eval`` reads them; with ``keep``, only those
+    whose gold article is in it."""
     with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                record = json.loads(line)
-                questions.append(Question(record["qid"], record["question"], record["passage_id"]))
-    return tuple(q for q in questions if keep is None or q.gold in keep)
+        questions = read_questions(lines, str(path))
+    return tuple(q for q in questions if keep is None or q.article_id in keep)
+
+
+def unanswerable_questions(limit: int | None = None) -> tuple[EvalQuestion, ...]:
+    """The committed questions no article answers (``"article_id": null``)."""
+    questions = [q for q in questions_in(UNANSWERABLE) if q.article_id is None]
+    return tuple(questions[:limit])
 
 
 def facqa_dataset(facqa: Path, splits: Sequence[str]) -> Dataset:
     return Dataset(
         description=f"FacQA, all passages ({facqa})",
         sources=(facqa / "passages.jsonl",),
-        splits={split: read_questions(facqa / f"questions-{split}.jsonl") for split in splits},
+        splits={split: questions_in(facqa / f"questions-{split}.jsonl") for split in splits},
+        unanswerable=unanswerable_questions(),
         readme=facqa / "README.md",
     )
 
 
 def smoke_dataset(facqa: Path, splits: Sequence[str], workdir: Path) -> Dataset:
-    """The first passages only, and the questions they answer, so CI finishes in seconds."""
+    """The first passages only, and a few of the questions they answer, so CI finishes in
+    seconds."""
     with (facqa / "passages.jsonl").open(encoding="utf-8") as lines:
         head = [line for line in lines if line.strip()][:SMOKE_PASSAGES]
     subset = workdir / "passages-smoke.jsonl"
@@ -134,18 +142,20 @@ def smoke_dataset(facqa: Path, splits: Sequence[str], workdir: Path) -> Dataset:
         description=f"FacQA smoke: first {len(head)} passages ({facqa})",
         sources=(subset,),
         splits={
-            split: read_questions(facqa / f"questions-{split}.jsonl", ids) for split in splits
+            split: questions_in(facqa / f"questions-{split}.jsonl", ids)[:SMOKE_QUESTIONS]
+            for split in splits
         },
+        unanswerable=unanswerable_questions(SMOKE_QUESTIONS),
         readme=facqa / "README.md",
     )
 
 
 def sample_dataset() -> Dataset:
-    questions = tuple(Question(*fields) for fields in SAMPLE_QUESTIONS)
     return Dataset(
-        description=f"smoke: index/sample with {len(questions)} hand-written questions",
+        description=f"smoke: index/sample with {len(SAMPLE_QUESTIONS)} hand-written questions",
         sources=(SAMPLE,),
-        splits={"sample": questions},
+        splits={"sample": SAMPLE_QUESTIONS},
+        unanswerable=unanswerable_questions(SMOKE_QUESTIONS),
         readme=None,
     )
 
@@ -166,32 +176,24 @@ def article_text(article: RawArticle) -> str:
 # --- systems ------------------------------------------------------------------------------
 
 
-def distinct(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
-
-
 class Ours:
-    name = "newsbot Archive.ask"
+    """``Archive.ask`` with its ten best stories."""
 
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, name: str = OURS) -> None:
         self.archive = archive
+        self.name = name
 
     def measure(self, question: str) -> Measurement:
         start = time.perf_counter()
-        self.archive.ask(question, k=LATENCY_K)
+        answer = self.ask(question)
         seconds = time.perf_counter() - start
-        return Measurement(self.ranking(question), seconds)
+        return Measurement(answer, seconds)
 
-    def ranking(self, question: str) -> list[str]:
-        # Several passages of one article may come back; ask for more until ten articles remain
-        # or the engine has nothing more to give.
-        k = SEARCH_K
-        while True:
-            hits = self.archive.ask(question, k=k).hits
-            ids = distinct(hit.article_id for hit in hits)
-            if len(ids) >= DEPTH or len(hits) < k:
-                return ids[:DEPTH]
-            k *= 2
+    def ask(self, question: str) -> Answer:
+        return self.archive.ask(question, k=DEPTH)
+
+    def ask_without(self, question: str, gold: str) -> Answer:
+        return self.archive.ask(question, k=DEPTH, leave_out=[gold])
 
 
 class LuceneBM25(BM25Okapi):  # type: ignore[misc]  # rank_bm25 is untyped
@@ -211,149 +213,207 @@ def top_indices(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.int64
     return result
 
 
+Ranked = list[tuple[int, float]]  # (position in the corpus, score), best first
+Search = Callable[[str, int], Ranked]  # (question, k) -> at most k ranked passages
 Tokenizer = Callable[[str], list[str]]
 
 
 class Peer:
+    """A peer's ranking read as our answer: one hit per distinct story, in rank order."""
+
     def __init__(
-        self, name: str, model: BM25Okapi, article_ids: Sequence[str], tokenize: Tokenizer
+        self,
+        name: str,
+        search: Search,
+        articles: Sequence[RawArticle],
+        stories: Sequence[str],
     ) -> None:
         self.name = name
-        self.model = model
-        self.article_ids = article_ids
-        self.tokenize = tokenize
+        self.search = search
+        self.articles = articles
+        self.stories = stories  # the story of each article, in corpus order
 
     def measure(self, question: str) -> Measurement:
         start = time.perf_counter()
-        scores = np.asarray(self.model.get_scores(self.tokenize(question)), dtype=np.float64)
-        top_indices(scores, LATENCY_K)
+        ranked = self.ranking(question)
         seconds = time.perf_counter() - start
-        ranking = [self.article_ids[i] for i in top_indices(scores, DEPTH)]
-        return Measurement(ranking, seconds)
+        return Measurement(self.answer(question, ranked), seconds)
+
+    def ranking(self, question: str) -> Ranked:
+        """Enough passages for DEPTH stories, or all the peer finds."""
+        k = SEARCH_K
+        while True:
+            ranked = self.search(question, k)
+            stories = {self.stories[position] for position, _ in ranked}
+            if len(stories) >= DEPTH or len(ranked) < k:
+                return ranked
+            k *= 2
+
+    def answer(self, question: str, ranked: Ranked) -> Answer:
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for position, score in ranked:
+            story = self.stories[position]
+            if story in seen:
+                continue
+            seen.add(story)
+            article = self.articles[position]
+            hits.append(
+                Hit(
+                    rank=len(hits) + 1,
+                    score=score,
+                    passage_id=article.article_id,
+                    text=article_text(article),
+                    article_id=article.article_id,
+                    title=article.title,
+                    outlet=article.outlet,
+                    url=article.url,
+                    published=article.published,
+                    story_id=story,
+                )
+            )
+            if len(hits) == DEPTH:
+                break
+        return Answer(question=question, hits=tuple(hits))
 
 
-def timed_search(search: Callable[[str, int], list[str]], question: str) -> Measurement:
-    """The ranking of ``search``, timed at the bot's size."""
-    start = time.perf_counter()
-    search(question, LATENCY_K)
-    seconds = time.perf_counter() - start
-    return Measurement(search(question, DEPTH), seconds)
+def rank_bm25_search(model: BM25Okapi, tokenize: Tokenizer) -> Search:
+    def search(question: str, k: int) -> Ranked:
+        scores = np.asarray(model.get_scores(tokenize(question)), dtype=np.float64)
+        return [(int(row), float(scores[row])) for row in top_indices(scores, k)]
+
+    return search
 
 
-class Fts5Peer:
+class Fts5Search:
     """SQLite FTS5 over our terms, ranked by its ``bm25()``, the question's terms OR-ed (AND
     finds nothing for most questions)."""
 
     name = "SQLite FTS5 bm25(), our tokens OR-ed"
 
-    def __init__(self, article_ids: Sequence[str], documents: Sequence[Sequence[str]]) -> None:
+    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
         self.connection = sqlite3.connect(":memory:")
         # Our terms hold digits with "," and "." ("19,8"): keep them inside tokens.
         self.connection.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5(article_id UNINDEXED, terms,"
-            " tokenize = \"unicode61 tokenchars ',.'\")"
+            "CREATE VIRTUAL TABLE docs USING fts5(terms, tokenize = \"unicode61 tokenchars ',.'\")"
         )
         self.connection.executemany(
-            "INSERT INTO docs (article_id, terms) VALUES (?, ?)",
-            zip(article_ids, (" ".join(terms) for terms in documents), strict=True),
+            "INSERT INTO docs (rowid, terms) VALUES (?, ?)",
+            enumerate(" ".join(terms) for terms in documents),
         )
 
-    def search(self, question: str, k: int) -> list[str]:
+    def __call__(self, question: str, k: int) -> Ranked:
         terms = dict.fromkeys(analyze_question(question))
         if not terms:
             return []
         query = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        # bm25() is lower for a better match.
         return [
-            row[0]
-            for row in self.connection.execute(
-                "SELECT article_id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
+            (int(row), -float(score))
+            for row, score in self.connection.execute(
+                "SELECT rowid, bm25(docs) FROM docs WHERE docs MATCH ? ORDER BY bm25(docs)"
+                " LIMIT ?",
                 [query, k],
             )
         ]
 
-    def measure(self, question: str) -> Measurement:
-        return timed_search(self.search, question)
 
-
-class Bm25sPeer:
+class Bm25sSearch:
     """bm25s with Lucene's formula and our k1 and b, over our terms."""
 
     name = f"bm25s {bm25s.__version__} lucene, our tokens"
 
-    def __init__(self, article_ids: Sequence[str], documents: Sequence[Sequence[str]]) -> None:
-        self.article_ids = article_ids
+    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
+        self.size = len(documents)
         self.retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         self.retriever.index([list(terms) for terms in documents], show_progress=False)
 
-    def search(self, question: str, k: int) -> list[str]:
+    def __call__(self, question: str, k: int) -> Ranked:
         terms = analyze_question(question)
         if not terms:
             return []
         found = self.retriever.retrieve(
-            [terms], k=min(k, len(self.article_ids)), show_progress=False, n_threads=0
+            [terms], k=min(k, self.size), show_progress=False, n_threads=0
         )
         return [
-            self.article_ids[int(row)]
+            (int(row), float(score))
             for row, score in zip(found.documents[0], found.scores[0], strict=True)
             if score > 0
         ]
-
-    def measure(self, question: str) -> Measurement:
-        return timed_search(self.search, question)
 
 
 def whitespace_tokens(text: str) -> list[str]:
     return text.lower().split()
 
 
-def peers(articles: Sequence[RawArticle]) -> list[System]:
-    ids = [article.article_id for article in articles]
+def peers(articles: Sequence[RawArticle], archive: Archive) -> list[System]:
+    stories = [
+        archive.story_of_article(article.article_id) or article.article_id for article in articles
+    ]
     ours = [analyze(article_text(article)) for article in articles]
     plain = [whitespace_tokens(article_text(article)) for article in articles]
-    return [
-        Peer("rank-bm25 Okapi, our tokens", BM25Okapi(ours), ids, analyze_question),
-        Peer(
+    fts5, bm25s_search = Fts5Search(ours), Bm25sSearch(ours)
+    searches: list[tuple[str, Search]] = [
+        ("rank-bm25 Okapi, our tokens", rank_bm25_search(BM25Okapi(ours), analyze_question)),
+        (
             f"rank-bm25 Lucene idf k1={K1} b={B}, our tokens",
-            LuceneBM25(ours, k1=K1, b=B),
-            ids,
-            analyze_question,
+            rank_bm25_search(LuceneBM25(ours, k1=K1, b=B), analyze_question),
         ),
-        Peer("rank-bm25 Okapi, lowercase+split", BM25Okapi(plain), ids, whitespace_tokens),
-        Bm25sPeer(ids, ours),
-        Fts5Peer(ids, ours),
+        (
+            "rank-bm25 Okapi, lowercase+split",
+            rank_bm25_search(BM25Okapi(plain), whitespace_tokens),
+        ),
+        (bm25s_search.name, bm25s_search),
+        (fts5.name, fts5),
     ]
+    return [Peer(name, search, articles, stories) for name, search in searches]
+
+
+def ablations(db_path: Path) -> list[Ours]:
+    """Ours with each ranking feature switched off, then with all of them (BM25 alone)."""
+    weights = RankingWeights()
+    variants = [(f"newsbot without {feature}", weights.without(feature)) for feature in FEATURES]
+    variants.append(("newsbot BM25 only", weights.without(*FEATURES)))
+    return [Ours(Archive(db_path, ranking), name) for name, ranking in variants]
 
 
 # --- measuring ----------------------------------------------------------------------------
 
 
-def gold_rank(ranking: Sequence[str], gold: str) -> int | None:
-    return ranking.index(gold) + 1 if gold in ranking else None
-
-
-def evaluate(
-    system: System, questions: Sequence[Question], story_of: Callable[[str], str]
+def measure(
+    system: System,
+    questions: Sequence[EvalQuestion],
+    story_of_article: Callable[[str], str | None],
 ) -> Result:
+    """The system's report on the questions, as ``newsbot eval`` counts it, and the time each
+    question took."""
     if questions:
         # The first call opens SQLite and fills caches; it would skew a small run's p95.
-        system.measure(questions[0].text)
-    measurements = [system.measure(question.text) for question in questions]
-    return Result(
-        name=system.name,
-        ranks=tuple(
-            gold_rank(distinct(map(story_of, measured.ranking)), story_of(question.gold))
-            for measured, question in zip(measurements, questions, strict=True)
-        ),
-        seconds=tuple(m.seconds for m in measurements),
+        system.measure(questions[0].question)
+    seconds: list[float] = []
+
+    def ask(question: str) -> Answer:
+        measured = system.measure(question)
+        seconds.append(measured.seconds)
+        return measured.answer
+
+    report = evaluate(questions, ask, story_of_article)
+    return Result(system.name, report, tuple(seconds))
+
+
+def gate(
+    ours: Ours,
+    questions: Sequence[EvalQuestion],
+    unanswerable: Sequence[EvalQuestion],
+) -> EvalReport:
+    """Our declines: on the answerable questions, the unanswerable ones, and the answerable
+    ones asked again with their gold story left out."""
+    return evaluate(
+        [*questions, *unanswerable],
+        ours.ask,
+        ours.archive.story_of_article,
+        ask_without=ours.ask_without,
     )
-
-
-def recall_at(ranks: Sequence[int | None], cutoff: int) -> float:
-    return sum(rank is not None and rank <= cutoff for rank in ranks) / len(ranks)
-
-
-def mrr(ranks: Sequence[int | None]) -> float:
-    return sum(1 / rank for rank in ranks if rank is not None and rank <= DEPTH) / len(ranks)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -385,17 +445,24 @@ def index_corpus(db_path: Path, sources: Sequence[Path]) -> float:
 # --- output -------------------------------------------------------------------------------
 
 HEADER = ("system", "R@1", "R@5", "MRR@10", "p50 ms", "p95 ms", "p50/ours")
+ABLATION_HEADER = ("ablation", "R@1", "R@5", "MRR@10", "declined")
+
+
+def percent(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.1f}"
+
+
+def quality_cells(report: EvalReport) -> tuple[str, str, str]:
+    return (percent(report.recall_at_1), percent(report.recall_at_5), percent(report.mrr_at_10))
 
 
 def table_row(result: Result, ours_p50: float) -> tuple[str, ...]:
-    if not result.ranks:
+    if not result.report.questions:
         return (result.name, *("-" * 6))
     p50 = percentile(result.seconds, 0.5)
     return (
         result.name,
-        f"{100 * recall_at(result.ranks, 1):.1f}",
-        f"{100 * recall_at(result.ranks, 5):.1f}",
-        f"{100 * mrr(result.ranks):.1f}",
+        *quality_cells(result.report),
         f"{1000 * p50:.2f}",
         f"{1000 * percentile(result.seconds, 0.95):.2f}",
         f"{p50 / ours_p50:.2f}x" if ours_p50 > 0 else "-",
@@ -406,6 +473,25 @@ def results_table(results: Sequence[Result]) -> str:
     ours = results[0]
     ours_p50 = percentile(ours.seconds, 0.5) if ours.seconds else 0.0
     return format_table([HEADER, *(table_row(result, ours_p50) for result in results)])
+
+
+def ablation_table(results: Sequence[Result]) -> str:
+    """Quality only: the variants are timed, but their latency is not what they show."""
+    rows = [
+        (result.name, *quality_cells(result.report), percent(result.report.declined))
+        if result.report.questions
+        else (result.name, *("-" * 4))
+        for result in results
+    ]
+    return format_table([ABLATION_HEADER, *rows])
+
+
+def gate_line(report: EvalReport) -> str:
+    return (
+        f"declined: answerable {percent(report.declined)}%,"
+        f" unanswerable (ours, {report.unanswerable}) {percent(report.unanswerable_declined)}%,"
+        f" gold left out ({report.gold_left_out}) {percent(report.gold_left_out_declined)}%"
+    )
 
 
 def reported_rows(readme: Path | None) -> list[tuple[str, ...]]:
@@ -471,18 +557,23 @@ def run(dataset: Dataset, db_path: Path) -> None:
         f" ({len(articles) / seconds:.0f} records/s, {stats.passages / seconds:.0f} passages/s)"
     )
     print(f"  peak RSS after indexing: {rss_after_indexing:.1f} MB")
-    for questions in dataset.splits.values():
+    for questions in [*dataset.splits.values(), dataset.unanswerable]:
         # Sastrawi stems a word slowly the first time; warm its cache so no system pays for it.
         for question in questions:
-            analyze_question(question.text)
-    systems: list[System] = [Ours(archive), *peers(articles)]
-
-    def story_of(article_id: str) -> str:
-        return archive.story_of_article(article_id) or article_id
-
+            analyze_question(question.question)
+    ours = Ours(archive)
+    systems: list[System] = [ours, *peers(articles, archive)]
+    variants = ablations(db_path)
+    story_of_article = archive.story_of_article
     for split, questions in dataset.splits.items():
         print(f"\nsplit {split}: {len(questions)} questions")
-        print(results_table([evaluate(system, questions, story_of) for system in systems]))
+        results = [measure(system, questions, story_of_article) for system in systems]
+        print(results_table(results))
+        ablated = [measure(variant, questions, story_of_article) for variant in variants]
+        print()
+        print(ablation_table([results[0], *ablated]))
+        print()
+        print(gate_line(gate(ours, questions, dataset.unanswerable)))
     print_reported(dataset.readme)
     print(f"\npeak RSS at the end (peers built): {peak_rss_mb():.1f} MB")
 

@@ -28,7 +28,9 @@ from index.evaluate import DEPTH as EVAL_DEPTH
 from index.evaluate import EvalReport, QuestionFileError, evaluate, read_questions
 from index.ingest import PIPELINE_VERSION, IndexProgress, index_sources
 from index.models import Answer, ArchiveStats, IndexReport
+from index.rank import FEATURES, RankingWeights
 from index.sources import is_url
+from index.when import DateWindow
 
 EXIT_FAILURE = 1
 EXIT_SETTINGS = 2
@@ -46,14 +48,30 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     sys.exit(code)
 
 
+def window_json(window: DateWindow | None) -> dict[str, str] | None:
+    if window is None:
+        return None
+    return {
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "phrase": window.phrase,
+    }
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
+    """The answer for scripts; when ``answered`` is false the hits are the nearest matches."""
     return {
         "question": answer.question,
         "answered": answer.answered,
+        "terms": list(answer.terms),
+        "window": window_json(answer.window),
+        "asked_window": window_json(answer.asked_window),
+        "undated_articles": answer.undated_articles,
         "hits": [
             {
                 "rank": hit.rank,
                 "score": hit.score,
+                "confidence": round(hit.confidence, 3),
                 "article_id": hit.article_id,
                 "passage_id": hit.passage_id,
                 "text": hit.text,
@@ -107,9 +125,9 @@ def pipeline_note(version: str | None) -> str:
     )
 
 
-def open_archive(db_path: Path) -> Archive:
+def open_archive(db_path: Path, ranking: RankingWeights | None = None) -> Archive:
     try:
-        return Archive(db_path)
+        return Archive(db_path, ranking)
     except NewsbotError as error:
         fail(str(error))
 
@@ -210,17 +228,31 @@ def ask(
         sys.stdout.flush()
 
 
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
 def eval_text(report: EvalReport) -> str:
     lines = [
         f"questions {report.questions}",
         f"R@1 {100 * report.recall_at_1:.1f}  R@5 {100 * report.recall_at_5:.1f}"
         f"  MRR@10 {100 * report.mrr_at_10:.1f}",
-        f"declined {100 * report.declined:.1f}%",
+        f"declined {percent(report.declined)}",
     ]
     if report.answer_in_sentence is not None:
         lines.append(
-            f"answer in the marked sentence {100 * report.answer_in_sentence:.1f}%"
+            f"answer in the marked sentence {percent(report.answer_in_sentence)}"
             f" (of {report.with_answer} questions with an answer)"
+        )
+    if report.unanswerable:
+        lines.append(
+            f"unanswerable questions {report.unanswerable}:"
+            f" declined {percent(report.unanswerable_declined)}"
+        )
+    if report.gold_left_out:
+        lines.append(
+            f"asked again without their gold story {report.gold_left_out}:"
+            f" declined {percent(report.gold_left_out_declined)}"
         )
     return "\n".join(lines)
 
@@ -228,16 +260,46 @@ def eval_text(report: EvalReport) -> str:
 @main.command(name="eval")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="The report as one JSON object.")
-@click.argument("questions", type=click.File("r", encoding="utf-8"))
-def evaluate_answers(db: str | None, as_json: bool, questions: IO[str]) -> None:
-    """Measure the answers to QUESTIONS (JSONL: question, article_id, answer): R@1, R@5,
-    MRR@10, the share whose answer is in the marked sentence, and declines."""
+@click.option(
+    "--without",
+    "switched_off",
+    multiple=True,
+    type=click.Choice(FEATURES),
+    help="Rank without this feature (repeatable), to measure what it adds.",
+)
+@click.option(
+    "--leave-out-gold",
+    is_flag=True,
+    help="Also ask each answerable question with its gold story left out of the index; the"
+    " archive should decline it.",
+)
+@click.argument("question_files", type=click.File("r", encoding="utf-8"), nargs=-1, required=True)
+def evaluate_answers(
+    db: str | None,
+    as_json: bool,
+    switched_off: tuple[str, ...],
+    leave_out_gold: bool,
+    question_files: tuple[IO[str], ...],
+) -> None:
+    """Measure the answers to QUESTION_FILES (JSONL: question, article_id, answer; an
+    article_id of null marks a question no article answers): R@1, R@5, MRR@10, the share
+    whose answer is in the marked sentence, and the declines."""
     try:
-        items = read_questions(questions, questions.name)
+        items = [item for file in question_files for item in read_questions(file, file.name)]
     except QuestionFileError as error:
         fail(str(error), EXIT_SETTINGS)
-    archive = open_archive(database_path(load_environment(), db))
-    report = evaluate(items, lambda text: archive.ask(text, EVAL_DEPTH), archive.story_of_article)
+    ranking = RankingWeights().without(*switched_off)
+    archive = open_archive(database_path(load_environment(), db), ranking)
+
+    def ask_without(question: str, gold: str) -> Answer:
+        return archive.ask(question, EVAL_DEPTH, leave_out=[gold])
+
+    report = evaluate(
+        items,
+        lambda text: archive.ask(text, EVAL_DEPTH),
+        archive.story_of_article,
+        ask_without if leave_out_gold else None,
+    )
     click.echo(json.dumps(dataclasses.asdict(report)) if as_json else eval_text(report))
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.texts import Texts
 from index.models import Answer, Hit
 from index.split import PARAGRAPH_SEPARATOR, greedy_join
+from index.when import DateWindow
 
 MESSAGE_LIMIT = 4096
 ENTITY_LIMIT = 100
@@ -43,6 +44,50 @@ def format_published(published: str | None, copyright_year: int | None, texts: T
         clock = f"{moment.hour:02d}{separator}{moment.minute:02d} WIB"
         return f"{moment.day} {texts.months[moment.month - 1]} {moment.year}, {clock}"
     return f"© {copyright_year}" if copyright_year else ""
+
+
+def format_days(window: DateWindow, texts: Texts) -> str:
+    """``16–22 November 2026``, ``28 Oktober – 3 November 2026``, or one day."""
+
+    def day(when: date, year: bool = True) -> str:
+        name = f"{when.day} {texts.months[when.month - 1]}"
+        return f"{name} {when.year}" if year else name
+
+    start, end = window.start, window.end
+    if start == end:
+        return day(end)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{day(end)}"
+    return f"{day(start, start.year != end.year)} – {day(end)}"
+
+
+def search_notes(answer: Answer, texts: Texts) -> list[str]:
+    """What was searched, when the reader should know (plain text): the publication days
+    a time in the question set, how they were widened, and the undated articles left out."""
+    notes: list[str] = []
+    asked, window = answer.asked_window, answer.window
+    if asked is not None:
+        if window is None:
+            notes.append(
+                texts.widened_to_any_date.format(
+                    phrase=asked.phrase, asked=format_days(asked, texts)
+                )
+            )
+        else:
+            notes.append(
+                texts.widened_to.format(
+                    phrase=asked.phrase,
+                    asked=format_days(asked, texts),
+                    days=format_days(window, texts),
+                )
+            )
+    elif window is not None:
+        notes.append(
+            texts.published_between.format(days=format_days(window, texts), phrase=window.phrase)
+        )
+    if window is not None and answer.undated_articles:
+        notes.append(texts.undated_not_searched.format(count=answer.undated_articles))
+    return notes
 
 
 def source_line(hit: Hit, texts: Texts) -> str:
@@ -112,6 +157,10 @@ def not_found_html(answer: Answer, texts: Texts) -> str:
     return "\n".join(lines)
 
 
+def notes_html(answer: Answer, texts: Texts) -> list[str]:
+    return [f"<i>{html.escape(note)}</i>" for note in search_notes(answer, texts)]
+
+
 def fits_one_message(message: str) -> bool:
     return plain_length(message) <= MESSAGE_LIMIT and entity_count(message) <= ENTITY_LIMIT
 
@@ -122,10 +171,16 @@ def pack(blocks: list[str]) -> list[str]:
 
 
 def render_answer_html(answer: Answer, texts: Texts) -> list[str]:
-    """The answer as one or more Telegram HTML messages."""
-    if not answer.answered:
-        return [not_found_html(answer, texts)]
-    return pack([hit_block(hit, texts) for hit in answer.hits])
+    """The answer as one or more Telegram HTML messages: the quotes that answer, or "not
+    found" with what was searched and the nearest matches."""
+    notes = "\n".join(notes_html(answer, texts))
+    blocks = [hit_block(hit, texts) for hit in answer.hits]
+    if answer.answered:
+        return pack([notes, *blocks] if notes else blocks)
+    heading = "\n".join(filter(None, (not_found_html(answer, texts), notes)))
+    if blocks:
+        heading += f"\n\n{html.escape(texts.perhaps_related)}"
+    return pack([heading, *blocks])
 
 
 def render_answer_text(answer: Answer, texts: Texts) -> str:
@@ -135,7 +190,11 @@ def render_answer_text(answer: Answer, texts: Texts) -> str:
         lines.append(texts.not_found)
         if answer.terms:
             lines.append(texts.searched_for.format(terms=", ".join(answer.terms)))
-        return "\n".join(lines)
+    lines.extend(search_notes(answer, texts))
+    if not answer.answered and answer.hits:
+        lines.extend(["", texts.perhaps_related])
+    if len(lines) > 2:
+        lines.append("")
     for hit in answer.hits:
         heading = f"[{hit.rank}] {hit.title}" if hit.title else f"[{hit.rank}]"
         lines.append(heading)
@@ -145,7 +204,7 @@ def render_answer_text(answer: Answer, texts: Texts) -> str:
             lines.append(
                 "    " + texts.also_published_by.format(outlets=", ".join(hit.also_published_by))
             )
-        if hit.answer_sentence:
+        if hit.answer_sentence and answer.answered:
             lines.append(f"    {texts.answer_label}: {hit.answer_sentence}")
         quoted = (
             "\n".join(

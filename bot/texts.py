@@ -22,6 +22,11 @@ class Texts:
     ask_usage: str
     not_found: str
     searched_for: str
+    perhaps_related: str
+    published_between: str
+    widened_to: str
+    widened_to_any_date: str
+    undated_not_searched: str
     read_more: str
     also_published_by: str
     answer_label: str
@@ -78,6 +83,13 @@ INDONESIAN_TEXTS = Texts(
     ask_usage="Tulis pertanyaan setelah perintahnya, misalnya: <code>/ask@{bot} {example}</code>",
     not_found="Tidak ada berita di arsip yang menjawab pertanyaan itu.",
     searched_for="Kata yang dicari: {terms}",
+    perhaps_related="Mungkin terkait:",
+    published_between="Berita yang terbit {days} ({phrase}).",
+    widened_to="Tidak ada berita yang cocok {phrase} ({asked}); pencarian diperluas ke {days}.",
+    widened_to_any_date=(
+        "Tidak ada berita yang cocok {phrase} ({asked}); hasil diambil dari semua tanggal."
+    ),
+    undated_not_searched="{count} artikel tanpa tanggal tidak ikut dicari dalam rentang ini.",
     read_more="Baca berita",
     also_published_by="Juga dimuat: {outlets}",
     answer_label="Jawaban",
@@ -139,6 +151,11 @@ ENGLISH_TEXTS = Texts(
     ),
     not_found="Nothing in the archive answers that question.",
     searched_for="Searched for: {terms}",
+    perhaps_related="Perhaps related:",
+    published_between="News published {days} ({phrase}).",
+    widened_to="No matching news {phrase} ({asked}); searched {days} instead.",
+    widened_to_any_date="No matching news {phrase} ({asked}); results are from any date.",
+    undated_not_searched="{count} undated articles were not searched in this range.",
     read_more="Read the article",
     also_published_by="Also published by: {outlets}",
     answer_label="Answer",

@@ -1,36 +1,15 @@
-"""From ranked hits to what a reader is shown: quotes from one copy of each story, each with the
-sentence that answers the question marked (pure).
-
-The answering sentence is the one whose distinct question terms weigh the most, a term weighing
-its IDF (rare words carry the question: "Berapa nilai perdagangan ASEAN dan Rusia?" is answered
-where "perdagangan", "ASEAN" and "Rusia" meet, not where "nilai" alone is); ties go to the
-earlier sentence, as news puts the answer first.
+"""From ranked passages to what a reader is shown (pure): one quote per story, each with the
+sentence that answers marked and the other outlets that carried it, or, when the evidence is
+weak, an honest "not found" with the nearest matches.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
-from index.analysis import analyze
 from index.models import Hit
-from index.split import PARAGRAPH_SEPARATOR, split_sentences
-
-
-def answering_sentence(
-    text: str, weights: Mapping[str, float], language: str
-) -> tuple[str | None, float]:
-    """The sentence of ``text`` that holds the heaviest set of question terms (``weights``,
-    term -> weight, analysed in ``language``), and that weight; ``(None, 0.0)`` when no
-    sentence holds any."""
-    best: str | None = None
-    best_weight = 0.0
-    for paragraph in text.split(PARAGRAPH_SEPARATOR):
-        for sentence in split_sentences(paragraph):
-            weight = sum(weights.get(term, 0.0) for term in set(analyze(sentence, language)))
-            if weight > best_weight:
-                best, best_weight = sentence, weight
-    return best, best_weight
+from index.rank import Evidence
 
 
 def story_of(hit: Hit) -> str:
@@ -38,26 +17,49 @@ def story_of(hit: Hit) -> str:
     return hit.story_id or hit.article_id
 
 
-def fold_copies(
-    hits: Iterable[Hit], weights: Mapping[str, float], language: str, k: int
-) -> list[Hit]:
-    """At most ``k`` hits, in order, each with its answering sentence, and only from the first
-    article of each story: other copies of a story say the same, so they are listed by outlet
-    (``also_published_by``), not quoted again. Ranks are renumbered from 1.
-
-    Several passages of one article stay: until ranking knows which of them answers, the
-    best-scoring one may only mention the question's words where another holds the answer.
-    """
-    quoted: dict[str, str] = {}
+def one_per_story(ranked: Iterable[tuple[Hit, Evidence]], k: int) -> list[Hit]:
+    """The first ``k`` ranked hits of distinct stories, each with its answering sentence and
+    confidence, ranks renumbered from 1: the other passages of a story say the same or less,
+    and its other copies are listed by outlet (``also_published_by``), not quoted again."""
+    quoted: set[str] = set()
     chosen: list[Hit] = []
-    for hit in hits:
+    for hit, evidence in ranked:
         if len(chosen) == k:
             break
-        if quoted.setdefault(story_of(hit), hit.article_id) != hit.article_id:
+        if story_of(hit) in quoted:
             continue
-        sentence, _ = answering_sentence(hit.text, weights, language)
-        chosen.append(dataclasses.replace(hit, rank=len(chosen) + 1, answer_sentence=sentence))
+        quoted.add(story_of(hit))
+        chosen.append(
+            dataclasses.replace(
+                hit,
+                rank=len(chosen) + 1,
+                answer_sentence=evidence.sentence,
+                confidence=confidence(evidence),
+            )
+        )
     return chosen
+
+
+# How confidence weighs the share of the question's weight the passage (with its title)
+# holds, and the share its best sentence holds; and the confidence below which the archive
+# declines to answer. Fitted on FacQA: the question's weight found in the passage tells a
+# passage that answers from the nearest one when the answer is missing.
+_PASSAGE_SHARE = 0.8
+CONFIDENT = 0.5
+
+
+def confidence(evidence: Evidence) -> float:
+    """How sure the archive is that the passage answers, from 0 to 1."""
+    return _PASSAGE_SHARE * evidence.passage_coverage + (1 - _PASSAGE_SHARE) * evidence.coverage
+
+
+# The hits a reader sees first; one of them must be strong for the archive to answer.
+_FIRST_HITS = 3
+
+
+def declines(hits: Sequence[Hit]) -> bool:
+    """Whether the first hits are all too weak to be called an answer."""
+    return not hits or max(hit.confidence for hit in hits[:_FIRST_HITS]) < CONFIDENT
 
 
 def also_published_by(hit: Hit, copies: Sequence[tuple[str, str | None]]) -> tuple[str, ...]:

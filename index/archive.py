@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
 from index.analysis import analyze, detect_language
-from index.answer import also_published_by, fold_copies, story_of
-from index.engine import BM25Engine, Segment
-from index.models import Answer, ArchiveStats
+from index.answer import also_published_by, declines, one_per_story, story_of
+from index.engine import BM25Engine, RowDays, Segment
+from index.models import Answer, ArchiveStats, Hit, ScoredPassage
+from index.rank import CANDIDATES, Question, RankingWeights, rerank
+from index.spelling import correction
 from index.store import (
     archive_stats,
     deleted_rows,
@@ -27,19 +31,32 @@ from index.store import (
     indexed_through,
     load_segment,
     open_for_reading,
+    publication_days,
     segment_ids,
     story_copies,
+    story_rows,
     tail_segment,
+    undated_articles,
 )
+from index.when import DateWindow, dated_question, widened
 
 DEFAULT_K = 3
-# Passages searched per hit shown, so that k stories remain after copies fold together.
-_PASSAGES_PER_HIT = 4
 
 
 class Archive:
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        ranking: RankingWeights | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.path = path
+        self._ranking = ranking or RankingWeights()
+        # "kemarin" and "minggu lalu" are counted from this clock's now.
+        self._clock = clock or (lambda: datetime.now(UTC))
+        # The publication day of each passage row, read when a question first names a time,
+        # for the index generation it was read at.
+        self._days: tuple[int | None, RowDays] | None = None
         self._local = threading.local()
         self._reloading = threading.Lock()
         self._generation: int | None = None
@@ -96,18 +113,34 @@ class Archive:
             finally:
                 self._reloading.release()
 
-    def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
+    def ask(self, question: str, k: int = DEFAULT_K, leave_out: Sequence[str] = ()) -> Answer:
         """The ``k`` best passages for ``question`` from one copy of each story, each with its
-        answering sentence and the outlets of the story's other copies; no hits when none of
-        its terms is known."""
+        answering sentence, confidence and the outlets of the story's other copies; declined
+        when the evidence is weak, without hits when none of its terms is known.
+
+        A time the question names ("kemarin", "minggu lalu") searches the news published then,
+        and a wider time when that holds nothing. The stories of the articles in ``leave_out``
+        are searched as if never indexed (to measure how the archive answers what it does
+        not hold)."""
         self._follow_writers()
-        language = detect_language(question)
-        terms = analyze(question, language)
+        now = self._clock()
+        dated = dated_question(question, now)
+        language = detect_language(dated.text)
         engine = self._engine
-        # More than k: passages of a story's other copies fold away.
-        scored = engine.search(terms, k * _PASSAGES_PER_HIT)
+        terms = analyze(dated.text, language)
+        if self._ranking.spelling:
+            terms = [correction(term, engine.passages_holding) or term for term in terms]
+        if leave_out:
+            stories = [story for story in map(self.story_of_article, leave_out) if story]
+            engine = engine.without(story_rows(self._db(), stories))
+        # More than k: re-ranking reorders them, and a story's other passages fold away.
+        window, scored = self._search(engine, terms, max(CANDIDATES, 4 * k), dated.window, now)
         db = self._db()
-        hits = fold_copies(hits_for(db, scored), engine.term_weights(terms), language, k)
+        weights = engine.term_weights(terms)
+        ranked = rerank(
+            hits_for(db, scored), Question.of(dated.text, terms, weights, language), self._ranking
+        )
+        hits = one_per_story(ranked, k)
         copies = story_copies(db, [story_of(hit) for hit in hits])
         return Answer(
             question=question,
@@ -118,7 +151,43 @@ class Archive:
                 for hit in hits
             ),
             terms=tuple(dict.fromkeys(terms)),
+            declined=declines(hits),
+            window=window,
+            asked_window=dated.window if window != dated.window else None,
+            undated_articles=undated_articles(db) if window else 0,
         )
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        """The ``k`` best passages for ``question`` by BM25 alone: every passage, no re-ranking,
+        no story folded, no date read, no gate."""
+        self._follow_writers()
+        scored = self._engine.search(analyze(question, detect_language(question)), k)
+        return hits_for(self._db(), scored)
+
+    def _search(
+        self,
+        engine: BM25Engine,
+        terms: Sequence[str],
+        depth: int,
+        window: DateWindow | None,
+        now: datetime,
+    ) -> tuple[DateWindow | None, list[ScoredPassage]]:
+        """The best passages published within the window, widened until one is found; past
+        the widest window, from any time (``None``)."""
+        while window is not None:
+            among = self._publication_days().within(
+                window.start.toordinal(), window.end.toordinal()
+            )
+            if scored := engine.search(terms, depth, among):
+                return window, scored
+            window = widened(window, now)
+        return None, engine.search(terms, depth)
+
+    def _publication_days(self) -> RowDays:
+        served = self._generation
+        if self._days is None or self._days[0] != served:
+            self._days = (served, RowDays(*publication_days(self._db())))
+        return self._days[1]
 
     def story_of_article(self, article_id: str) -> str | None:
         """The story the article belongs to; ``None`` when the archive lacks the article."""

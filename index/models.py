@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from index.when import DateWindow
+
 
 @dataclass(frozen=True)
 class RawArticle:
@@ -95,19 +97,34 @@ class Hit:
     # copies (see index.answer).
     answer_sentence: str | None = None
     also_published_by: tuple[str, ...] = ()
+    # How sure the archive is that this passage answers: 0 to 1 (see index.answer).
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The hits for one question and the terms searched; ``answered`` is false without hits."""
+    """The reply to one question: the quotes that answer it, or, when the archive holds no
+    answer (``declined``), the nearest matches as "perhaps related"; the terms searched and,
+    when the question asked for news from a time, the publication days searched."""
 
     question: str
     hits: tuple[Hit, ...]
     terms: tuple[str, ...] = ()
+    declined: bool = False
+    # The publication days searched, when the question named a time; ``asked_window`` is the
+    # time it named, when nothing was found there and the window was widened.
+    window: DateWindow | None = None
+    asked_window: DateWindow | None = None
+    # Articles without a date, which a window cannot hold.
+    undated_articles: int = 0
 
     @property
     def answered(self) -> bool:
-        return bool(self.hits)
+        return bool(self.hits) and not self.declined
+
+    @property
+    def widened(self) -> bool:
+        return self.asked_window is not None
 
 
 @dataclass(frozen=True)

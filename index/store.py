@@ -559,6 +559,45 @@ def story_copies(
     return copies
 
 
+def story_rows(db: sqlite_utils.Database, story_ids: Sequence[str]) -> list[int]:
+    """The passage rows of every article of these stories."""
+    placeholders = ",".join("?" * len(story_ids))
+    return [
+        row_id
+        for (row_id,) in db.execute(
+            "SELECT p.row_id FROM passages p JOIN articles a ON a.id = p.article_id"
+            f" WHERE coalesce(a.story_id, a.id) IN ({placeholders})",
+            list(story_ids),
+        )
+    ]
+
+
+# julianday() of a date, less this, is its ``date.toordinal()``.
+_ORDINAL_OFFSET = 1721424.5
+
+
+def publication_days(db: sqlite_utils.Database) -> tuple[list[int], list[int]]:
+    """The passage rows of dated articles, and for each its article's publication day in WIB
+    (``date.toordinal()``); a time with an offset is moved to WIB, a bare date is taken as
+    written."""
+    rows: list[int] = []
+    days: list[int] = []
+    for row_id, day in db.execute(
+        "SELECT p.row_id, CAST(julianday(date(a.published, '+7 hours')) - ? AS INTEGER)"
+        " FROM passages p JOIN articles a ON a.id = p.article_id"
+        " WHERE a.published IS NOT NULL",
+        [_ORDINAL_OFFSET],
+    ):
+        if day is not None:
+            rows.append(row_id)
+            days.append(day)
+    return rows, days
+
+
+def undated_articles(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM articles WHERE published IS NULL").fetchone()[0])
+
+
 def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
     articles, first, last = db.execute(
         "SELECT count(*), min(published), max(published) FROM articles"

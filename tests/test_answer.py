@@ -1,13 +1,22 @@
-"""From ranked hits to quotes: the answering sentence, copies of a story folded (pure)."""
+"""From ranked hits to quotes: one per story, their confidence, the gate (pure)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from index.analysis import INDONESIAN, analyze
-from index.answer import also_published_by, answering_sentence, fold_copies, story_of
+import pytest
+
+from index.answer import (
+    CONFIDENT,
+    also_published_by,
+    confidence,
+    declines,
+    one_per_story,
+    story_of,
+)
 from index.models import Hit
+from index.rank import Evidence
 
 BASE = Hit(
     rank=1,
@@ -33,53 +42,55 @@ def hit(rank: int, article_id: str, **fields: Any) -> Hit:
     )
 
 
-def weights_of(text: str, weight: float = 1.0, **heavier: float) -> dict[str, float]:
-    weights = dict.fromkeys(analyze(text), weight)
-    for word, value in heavier.items():
-        (term,) = analyze(word)
-        weights[term] = value
-    return weights
+def evidence(sentence: str | None, passage: float, sentence_share: float) -> Evidence:
+    return Evidence(sentence, sentence_share, False, 0.0, passage)
 
 
-def test_the_sentence_with_the_heaviest_question_terms_answers() -> None:
-    # "tarif" is the rare word: one sentence with it outweighs one with the two common ones.
-    weights = weights_of("tarif bus listrik", 0.5, tarif=3.0)
-    sentence, weight = answering_sentence(PASSAGE, weights, INDONESIAN)
-    assert sentence == "Tarif bus listrik ditetapkan Rp4.000 sekali jalan."
-    assert weight == 4.0
-
-
-def test_a_tie_goes_to_the_earlier_sentence() -> None:
-    sentence, _ = answering_sentence(PASSAGE, weights_of("bus listrik"), INDONESIAN)
-    assert sentence == "Bus listrik mulai beroperasi di Semarang pada Senin."
-
-
-def test_a_passage_without_question_terms_has_no_answering_sentence() -> None:
-    assert answering_sentence(PASSAGE, weights_of("gempa bumi"), INDONESIAN) == (None, 0.0)
-    assert answering_sentence("", weights_of("bus"), INDONESIAN) == (None, 0.0)
-
-
-def test_sentences_of_every_paragraph_are_considered() -> None:
-    sentence, _ = answering_sentence(PASSAGE, weights_of("halte"), INDONESIAN)
-    assert sentence == "Rute sepanjang 18,6 kilometer itu memiliki 24 halte."
-
-
-def test_copies_of_a_story_fold_into_the_first_article_quoted() -> None:
-    hits = [
-        hit(1, "a", story_id="s", text=PASSAGE),
-        hit(2, "b", story_id="s", text=PASSAGE),
-        hit(3, "a", story_id="s", text="Rute baru itu ramai."),
-        hit(4, "c", text="Tarif kereta naik."),
+def test_one_quote_per_story_the_best_ranked_one() -> None:
+    ranked = [
+        (hit(1, "a", story_id="s", text=PASSAGE), evidence("Tarif bus.", 1.0, 1.0)),
+        (hit(2, "b", story_id="s"), evidence("Salinan.", 1.0, 1.0)),
+        (hit(3, "a", story_id="s"), evidence(None, 0.2, 0.0)),
+        (hit(4, "c"), evidence("Tarif kereta naik.", 0.5, 0.5)),
     ]
-    folded = fold_copies(hits, weights_of("tarif"), INDONESIAN, k=3)
-    assert [(h.rank, h.article_id, h.passage_id) for h in folded] == [
+    quoted = one_per_story(ranked, k=3)
+    assert [(h.rank, h.article_id, h.passage_id) for h in quoted] == [
         (1, "a", "a#1"),
-        (2, "a", "a#3"),
-        (3, "c", "c#4"),
+        (2, "c", "c#4"),
     ]
-    assert folded[0].answer_sentence == "Tarif bus listrik ditetapkan Rp4.000 sekali jalan."
-    assert folded[1].answer_sentence is None
-    assert fold_copies(hits, weights_of("tarif"), INDONESIAN, k=1) == folded[:1]
+    assert [h.answer_sentence for h in quoted] == ["Tarif bus.", "Tarif kereta naik."]
+    assert [h.confidence for h in quoted] == [1.0, 0.5]
+    assert one_per_story(ranked, k=1) == quoted[:1]
+    assert one_per_story([], k=3) == []
+
+
+def test_confidence_weighs_the_passage_more_than_its_best_sentence() -> None:
+    assert confidence(evidence(None, 0.0, 0.0)) == 0.0
+    assert confidence(evidence("x", 1.0, 1.0)) == pytest.approx(1.0)
+    whole_passage = confidence(evidence("x", 1.0, 0.5))
+    one_sentence = confidence(evidence("x", 0.5, 1.0))
+    assert 0 < one_sentence < whole_passage < 1
+
+
+@pytest.mark.parametrize(
+    ("confidences", "declined"),
+    [
+        ((1.0, 0.0), False),
+        ((CONFIDENT, 0.0), False),
+        ((CONFIDENT - 0.01, 0.0), True),
+        ((0.0, 0.0, 0.9), False),
+        ((0.0, 0.0, 0.0, 0.9), True),
+    ],
+)
+def test_the_gate_declines_when_the_first_hits_are_weak(
+    confidences: tuple[float, ...], declined: bool
+) -> None:
+    hits = [hit(rank, f"a{rank}", confidence=value) for rank, value in enumerate(confidences, 1)]
+    assert declines(hits) is declined
+
+
+def test_the_gate_declines_without_hits() -> None:
+    assert declines([])
 
 
 def test_an_article_without_a_story_is_its_own() -> None:

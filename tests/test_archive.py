@@ -50,7 +50,7 @@ def assert_scores_as_rank_bm25(archive: Archive, db_path: Path) -> None:
         expected = oracle_scores(
             [terms_of[row] for row in row_ids], row_ids, analyze_question(question)
         )
-        hits = archive.ask(question, k=len(row_ids)).hits
+        hits = archive.search(question, k=len(row_ids))
         assert {hit.passage_id for hit in hits} == {row_of[row] for row in expected}
         for hit in hits:
             assert math.isclose(hit.score, expected[passages[hit.passage_id][0]], rel_tol=1e-9)

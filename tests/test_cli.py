@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from index.rank import FEATURES
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "index" / "sample"
@@ -79,6 +80,7 @@ def test_ask_json_shape(runner: CliRunner, sample_db: Path) -> None:
     assert set(first) == {
         "rank",
         "score",
+        "confidence",
         "article_id",
         "passage_id",
         "text",
@@ -100,8 +102,14 @@ def test_ask_json_shape(runner: CliRunner, sample_db: Path) -> None:
     assert isinstance(first["passage_id"], str)
     assert first["source"] == "Warta Contoh"
     assert [hit["rank"] for hit in hits] == list(range(1, len(hits) + 1))
-    scores = [hit["score"] for hit in hits]
-    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= hit["confidence"] <= 1 for hit in hits)
+    assert first["confidence"] >= 0.9
+    assert (answer["window"], answer["asked_window"], answer["undated_articles"]) == (
+        None,
+        None,
+        0,
+    )
+    assert answer["terms"] == ["tarif", "bus", "listrik", "semarang"]
 
 
 def test_ask_k_limits_hits(runner: CliRunner, sample_db: Path) -> None:
@@ -121,7 +129,15 @@ def test_ask_human_output(runner: CliRunner, sample_db: Path) -> None:
 
 def test_stopword_only_question_is_not_answered(runner: CliRunner, sample_db: Path) -> None:
     answer = ask_json(runner, sample_db, "apa yang dan di mana?")
-    assert answer == {"question": "apa yang dan di mana?", "answered": False, "hits": []}
+    assert answer == {
+        "question": "apa yang dan di mana?",
+        "answered": False,
+        "terms": [],
+        "window": None,
+        "asked_window": None,
+        "undated_articles": 0,
+        "hits": [],
+    }
     unknown = ask_json(runner, sample_db, "xylofonqwerty")
     assert unknown["answered"] is False
 
@@ -308,3 +324,32 @@ def test_eval_names_a_bad_line(runner: CliRunner, sample_db: Path, tmp_path: Pat
     result = runner.invoke(main, ["eval", "--db", str(sample_db), str(questions)])
     assert result.exit_code == 2
     assert "line 1: needs" in result.output
+
+
+def test_eval_counts_declines_of_unanswerable_questions_and_ablates_features(
+    runner: CliRunner, sample_db: Path, tmp_path: Path
+) -> None:
+    answerable = tmp_path / "answerable.jsonl"
+    answerable.write_text(
+        '{"question": "Berapa tarif bus listrik di Semarang?", "article_id":'
+        ' "06_bus-listrik-semarang"}\n',
+        encoding="utf-8",
+    )
+    unanswerable = tmp_path / "unanswerable.jsonl"
+    unanswerable.write_text(
+        '{"question": "Siapa juara catur dunia 1972?", "article_id": null}\n', encoding="utf-8"
+    )
+    arguments = ["eval", "--db", str(sample_db), "--leave-out-gold"]
+    result = runner.invoke(main, [*arguments, str(answerable), str(unanswerable)])
+    assert result.exit_code == 0, result.output
+    assert "unanswerable questions 1: declined 100.0%" in result.output
+    assert "asked again without their gold story 1: declined 100.0%" in result.output
+    for feature in FEATURES:
+        ablated = runner.invoke(
+            main, [*arguments, "--without", feature, "--json", str(answerable)]
+        )
+        assert ablated.exit_code == 0, ablated.output
+        assert json.loads(ablated.output)["recall_at_1"] == 1.0
+    unknown = runner.invoke(main, [*arguments, "--without", "title", str(answerable)])
+    assert unknown.exit_code == 2
+    assert "'title' is not one of" in unknown.output

@@ -79,3 +79,49 @@ def test_the_report_counts_ranks_declines_and_answers_in_the_sentence() -> None:
 def test_a_report_of_no_questions_is_empty() -> None:
     report = evaluate([], lambda text: Answer(text, ()), lambda article: None)
     assert (report.questions, report.recall_at_1, report.answer_in_sentence) == (0, 0.0, None)
+
+
+def test_unanswerable_questions_are_read_and_their_declines_counted() -> None:
+    [unanswerable] = read_questions(['{"question": "Siapa?", "article_id": null}'], "q.jsonl")
+    assert unanswerable == EvalQuestion("Siapa?", None)
+    answers = {
+        "answered": Answer("answered", hits("a")),
+        "declined": Answer("declined", hits("b"), declined=True),
+        "empty": Answer("empty", ()),
+    }
+    questions = [
+        EvalQuestion("answered", None),
+        EvalQuestion("declined", None),
+        EvalQuestion("empty", None),
+        EvalQuestion("answered", "a"),
+    ]
+    report = evaluate(questions, answers.__getitem__, {"a": "s-a"}.get)
+    assert (report.questions, report.recall_at_1, report.declined) == (1, 1.0, 0.0)
+    assert report.unanswerable == 3
+    assert report.unanswerable_declined == 2 / 3
+    assert (report.gold_left_out, report.gold_left_out_declined) == (0, None)
+
+
+def test_a_declined_question_is_a_miss_even_with_the_gold_among_its_matches() -> None:
+    declined = Answer("q", hits("a"), declined=True)
+    report = evaluate([EvalQuestion("q", "a", "x")], lambda text: declined, {"a": "s-a"}.get)
+    assert (report.recall_at_1, report.recall_at_5, report.declined) == (0.0, 0.0, 1.0)
+    assert report.answer_in_sentence == 0.0
+
+
+def test_answerable_questions_are_asked_again_without_their_gold_story() -> None:
+    asked_without: list[tuple[str, str]] = []
+
+    def ask_without(question: str, gold: str) -> Answer:
+        asked_without.append((question, gold))
+        return Answer(question, hits("x"), declined=gold == "a")
+
+    questions = [EvalQuestion("first", "a"), EvalQuestion("second", "b"), EvalQuestion("no", None)]
+    report = evaluate(
+        questions,
+        lambda text: Answer(text, hits("a", "b")),
+        {"a": "s-a", "b": "s-b"}.get,
+        ask_without,
+    )
+    assert asked_without == [("first", "a"), ("second", "b")]
+    assert (report.gold_left_out, report.gold_left_out_declined) == (2, 1 / 2)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.render import (
     MESSAGE_LIMIT,
+    format_days,
     format_published,
     pack,
     plain_length,
@@ -19,6 +22,7 @@ from bot.render import (
 )
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
 from index.models import Answer, Hit
+from index.when import DateWindow
 from tests.fakebot.entities import check_entity_count, clean_and_trim, parse_html, utf16_len
 
 BASE_HIT = Hit(
@@ -174,3 +178,57 @@ def test_rendered_html_with_a_marked_sentence_is_always_accepted(
     for message in messages:
         assert_telegram_accepts(message)
     assert text.strip() in "".join(parse_html(message).text for message in messages)
+
+
+def window(start: date, end: date, phrase: str = "minggu lalu") -> DateWindow:
+    return DateWindow(start, end, phrase)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (date(2026, 11, 27), date(2026, 11, 27), "27 November 2026"),
+        (date(2026, 11, 16), date(2026, 11, 22), "16–22 November 2026"),
+        (date(2026, 10, 26), date(2026, 11, 1), "26 Oktober – 1 November 2026"),
+        (date(2025, 12, 1), date(2026, 11, 29), "1 Desember 2025 – 29 November 2026"),
+    ],
+)
+def test_a_window_of_days_reads_naturally(start: date, end: date, shown: str) -> None:
+    assert format_days(window(start, end), INDONESIAN_TEXTS) == shown
+
+
+def test_a_declined_answer_says_so_and_offers_the_nearest_matches() -> None:
+    answer = Answer("q", (hit(answer_sentence="Harga cabai naik."),), ("cabai", "garut"), True)
+    [message] = render_answer_html(answer, INDONESIAN_TEXTS)
+    assert message.startswith("Tidak ada berita di arsip yang menjawab pertanyaan itu.")
+    assert "<i>Kata yang dicari: cabai, garut</i>" in message
+    assert "Mungkin terkait:\n\n<blockquote>" in message
+    assert_telegram_accepts(message)
+    text = render_answer_text(answer, ENGLISH_TEXTS)
+    assert "Nothing in the archive answers that question." in text
+    assert "Perhaps related:" in text
+    # The nearest match is no answer: its sentence is not called one.
+    assert "Answer:" not in text
+
+
+def test_the_days_searched_and_the_undated_articles_are_named() -> None:
+    asked = window(date(2026, 11, 16), date(2026, 11, 22))
+    answer = Answer("q", (hit(),), window=asked, undated_articles=4)
+    [message] = render_answer_html(answer, INDONESIAN_TEXTS)
+    assert message.startswith(
+        "<i>Berita yang terbit 16–22 November 2026 (minggu lalu).</i>\n"
+        "<i>4 artikel tanpa tanggal tidak ikut dicari dalam rentang ini.</i>\n\n<blockquote>"
+    )
+    assert_telegram_accepts(message)
+
+
+def test_a_widened_window_says_what_was_asked_and_what_was_searched() -> None:
+    asked = window(date(2026, 11, 16), date(2026, 11, 22))
+    wider = window(date(2026, 11, 1), date(2026, 11, 28))
+    widened = Answer("q", (hit(),), window=wider, asked_window=asked)
+    assert (
+        "No matching news minggu lalu (16–22 November 2026); searched 1–28 November 2026"
+        " instead." in render_answer_text(widened, ENGLISH_TEXTS)
+    )
+    anytime = Answer("q", (hit(),), asked_window=asked)
+    assert "hasil diambil dari semua tanggal" in render_answer_html(anytime, INDONESIAN_TEXTS)[0]
