@@ -55,7 +55,7 @@ class Archive:
         # "kemarin" and "minggu lalu" are counted from this clock's now.
         self._clock = clock or (lambda: datetime.now(UTC))
         # The publication day of each passage row, read when a question first names a time,
-        # for the index generation it was read at.
+        # and for the rows written since when the index generation has changed.
         self._days: tuple[int | None, RowDays] | None = None
         self._local = threading.local()
         self._reloading = threading.Lock()
@@ -186,7 +186,11 @@ class Archive:
     def _publication_days(self) -> RowDays:
         served = self._generation
         if self._days is None or self._days[0] != served:
-            self._days = (served, RowDays(*publication_days(self._db())))
+            # Rows are never reused and a passage's day never changes: only rows written since
+            # are read (a replaced article's new passages come as new rows).
+            before = self._days[1] if self._days else None
+            after = before.last_row if before else 0
+            self._days = (served, RowDays(*publication_days(self._db(), after), before))
         return self._days[1]
 
     def story_of_article(self, article_id: str) -> str | None:

@@ -661,6 +661,8 @@ _DENSE_SHARE = 32
 # Relative error allowed for float64 sums and bounds taken in another order than the
 # reference's; float32 sums add their own (see _margin).
 _SLACK = 1e-9
+# What looking a row up in a term's postings costs, against adding one posting: a binary search.
+_LOOKUP_COST = 16
 
 
 def _margin(terms: int) -> float:
@@ -811,6 +813,9 @@ class BM25Engine:
         # In the question's order, as the reference adds them.
         for term in sorted(question, key=lambda term: term.position):
             self._add_looked_up(exact, candidates, term)
+        # Flagged rows may hold none of the terms.
+        held = exact > 0
+        candidates, exact = candidates[held], exact[held]
         order = np.lexsort((candidates, -exact))[:k]
         return [ScoredPassage(row_id=int(candidates[i]), score=float(exact[i])) for i in order]
 
@@ -822,8 +827,13 @@ class BM25Engine:
         k: int,
         among: npt.NDArray[np.bool_],
     ) -> Rows:
-        """The flagged live rows that may be among the ``k`` best: every term is added (a
-        filter can leave out the rows that would have let the others stop early)."""
+        """The flagged live rows that may be among the ``k`` best. Few flagged rows (a short
+        window) are all candidates, each term looked up for each; otherwise every term is
+        added (a filter can leave out the rows that would have let the others stop early)."""
+        flagged = self._live(np.flatnonzero(among[: self._size]))
+        postings = sum(len(p.rows) for term in question for p in term.postings)
+        if len(flagged) * len(question) * _LOOKUP_COST <= postings:
+            return flagged
         for term in question:
             added.append(term)
             self._add(scores, term)
@@ -914,10 +924,20 @@ class RowDays:
     """The publication day of each passage row (a day number, ``date.toordinal``), to search
     the passages of a window of days."""
 
-    def __init__(self, rows: Sequence[int], days: Sequence[int]) -> None:
-        size = max(rows, default=-1) + 1
-        self._days = np.full(size, -1, dtype=np.int32)
+    def __init__(
+        self, rows: Sequence[int], days: Sequence[int], before: RowDays | None = None
+    ) -> None:
+        """The days of these rows, added to those ``before`` holds."""
+        known = before._days if before is not None else np.empty(0, dtype=np.int32)
+        size = max(max(rows, default=-1) + 1, len(known))
+        self._days: npt.NDArray[np.int32] = np.full(size, -1, dtype=np.int32)
+        self._days[: len(known)] = known
         self._days[np.asarray(rows, dtype=np.int64)] = np.asarray(days, dtype=np.int32)
+
+    @property
+    def last_row(self) -> int:
+        """The highest row this holds a day for (or would: -1 when none)."""
+        return len(self._days) - 1
 
     def within(self, first: int, last: int) -> npt.NDArray[np.bool_]:
         """A flag per row id: published from day ``first`` to day ``last``, both included."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from index.analysis import analyze, words
 from index.models import Hit
 from index.split import PARAGRAPH_SEPARATOR, split_sentences
+from index.when import MONTHS, WEEKDAYS
 
 # Candidates re-ordered per question: BM25 puts the passage that answers in its first 30 for
 # 97% of FacQA questions.
@@ -83,15 +84,6 @@ class Evidence:
 _NO_EVIDENCE = Evidence(None, 0.0, False, 0.0, 0.0)
 
 
-_MONTHS = frozenset(
-    "januari februari maret april mei juni juli agustus september oktober november desember"
-    " jan feb mar apr jun jul agu agt agu ags sep sept okt nov des"
-    " january february march may june july august october december aug oct dec".split()
-)
-_WEEKDAYS = frozenset(
-    "senin selasa rabu kamis jumat sabtu minggu ahad"
-    " monday tuesday wednesday thursday friday saturday sunday".split()
-)
 _NUMBER_WORDS = frozenset(
     "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh ratus"
     " ribu juta miliar triliun seratus seribu setengah separuh persen"
@@ -130,7 +122,7 @@ def _holds(sentence: str, kind: AnswerType, stated: frozenset[str]) -> bool:
         if kind is AnswerType.NUMBER and (word in _NUMBER_WORDS or any(map(str.isdigit, word))):
             return True
         if kind is AnswerType.DATE and (
-            word in _MONTHS or word in _WEEKDAYS or _DATE_NUMBER.fullmatch(word)
+            word in MONTHS or word in WEEKDAYS or _DATE_NUMBER.fullmatch(word)
         ):
             return True
     return False

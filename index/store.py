@@ -576,21 +576,22 @@ def story_rows(db: sqlite_utils.Database, story_ids: Sequence[str]) -> list[int]
 _ORDINAL_OFFSET = 1721424.5
 
 
-def publication_days(db: sqlite_utils.Database) -> tuple[list[int], list[int]]:
-    """The passage rows of dated articles, and for each its article's publication day in WIB
-    (``date.toordinal()``); a time with an offset is moved to WIB, a bare date is taken as
-    written."""
+def publication_days(db: sqlite_utils.Database, after_row: int = 0) -> tuple[list[int], list[int]]:
+    """The passage rows past ``after_row`` of dated articles, and for each its article's
+    publication day in WIB (``date.toordinal()``); a time with an offset is moved to WIB, a bare
+    date is taken as written."""
     rows: list[int] = []
     days: list[int] = []
     for row_id, day in db.execute(
-        "SELECT p.row_id, CAST(julianday(date(a.published, '+7 hours')) - ? AS INTEGER)"
-        " FROM passages p JOIN articles a ON a.id = p.article_id"
-        " WHERE a.published IS NOT NULL",
-        [_ORDINAL_OFFSET],
+        # Each article's day once, then its passages.
+        "WITH days AS (SELECT id, CAST(julianday(date(published, '+7 hours')) - ? AS INTEGER)"
+        " AS day FROM articles WHERE published IS NOT NULL)"
+        " SELECT p.row_id, days.day FROM passages p JOIN days ON days.id = p.article_id"
+        " WHERE p.row_id > ? AND days.day IS NOT NULL",
+        [_ORDINAL_OFFSET, after_row],
     ):
-        if day is not None:
-            rows.append(row_id)
-            days.append(day)
+        rows.append(row_id)
+        days.append(day)
     return rows, days
 
 

@@ -179,7 +179,7 @@ _UNITS: Mapping[str, str] = {
     )
     for word in words.split()
 }
-_WEEKDAYS: Mapping[str, int] = {
+WEEKDAYS: Mapping[str, int] = {
     word: weekday
     for weekday, words in enumerate(
         (
@@ -224,7 +224,7 @@ _SHORT_MONTHS = (
     "nov nop",
     "des dec",
 )
-_MONTHS: Mapping[str, int] = {
+MONTHS: Mapping[str, int] = {
     word: month
     for names in (_FULL_MONTHS, _SHORT_MONTHS)
     for month, words in enumerate(names, start=1)
@@ -366,14 +366,14 @@ def _weekend(back: int) -> _Reading:
 
 
 def _since_weekday(match: re.Match[str], now: datetime) -> _Days | None:
-    weekday = _WEEKDAYS.get(_key(match["weekday"]))
+    weekday = WEEKDAYS.get(_key(match["weekday"]))
     if weekday is None:
         return None
     return _latest(weekday, now.date(), before_today=False), now.date()
 
 
 def _weekday_before(match: re.Match[str], now: datetime) -> _Days | None:
-    weekday = _WEEKDAYS.get(_key(match["weekday"]))
+    weekday = WEEKDAYS.get(_key(match["weekday"]))
     if weekday is None:
         return None
     day = _latest(weekday, now.date(), before_today=True)
@@ -382,7 +382,7 @@ def _weekday_before(match: re.Match[str], now: datetime) -> _Days | None:
 
 def _named_month(match: re.Match[str], now: datetime) -> _Days | None:
     word = _key(match["month"])
-    month = _MONTHS.get(word)
+    month = MONTHS.get(word)
     more = ("prep", "since", "named", "last", "year", "ago")
     if month is None or (word in _SHORT_MONTH_WORDS and not any(match[g] for g in more)):
         return None
@@ -448,7 +448,7 @@ _NEWS = (
 )
 _NEWS_PREP = r"pada|di|dari|selama|sepanjang|in|from|of|during|over"
 # Longest first, so "juni" is not read as "jun" followed by a letter.
-_MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 # A year, not the first of a range ("2023/2024", "2019-2020").
 _YEAR = r"(?:19|20)[0-9]{2}(?![-/–][0-9])"
 

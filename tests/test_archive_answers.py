@@ -116,3 +116,26 @@ def test_search_is_plain_bm25_over_every_passage(archive: Archive) -> None:
     assert len(hits) == 4
     scores = [hit.score for hit in hits]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_articles_indexed_later_are_found_in_a_window(archive: Archive, tmp_path: Path) -> None:
+    assert archive.ask("Banjir Tambaklorok minggu ini").hits[0].article_id == "banjir"
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        json.dumps(
+            {
+                "id": "banjir-susulan",
+                "source": "Warta Contoh",
+                "published": "2026-11-28T08:00:00+07:00",
+                "body": "Banjir susulan merendam 120 rumah di Tambaklorok dan Kemijen.",
+            }
+        )
+        + "\n",
+        "utf-8",
+    )
+    index_sources(archive.path, [later], workers=1)
+    archive.reload()
+    answer = archive.ask("Banjir susulan Tambaklorok hari ini")
+    assert answer.window is not None
+    assert not answer.widened
+    assert [hit.article_id for hit in answer.hits] == ["banjir-susulan"]

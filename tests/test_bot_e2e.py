@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import shutil
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -10,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from bot.app import BotApplication, announce_commands
+from bot.cli import main
 from bot.config import BotSettings
 from bot.services import Services
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
@@ -342,3 +346,31 @@ async def test_failed_reindex_keeps_the_old_index_serving(
     await fake.wait_for(reported, what="the failure report")
     answer = await reply_to(fake, chat, fake.send(chat, admin, "tarif bus listrik Semarang"))
     assert "Rp4.000" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Berapa tarif bus listrik di Semarang?",  # answered
+        "Siapa juara catur dunia tahun 1972?",  # declined, with the nearest matches
+        "berita festival kopi minggu ini",  # a time named, widened
+    ],
+)
+async def test_the_bot_and_newsbot_ask_show_the_same_answer(
+    fake: FakeTelegram, app: BotApplication, reader: User, archive: Archive, question: str
+) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["ask", "--db", str(archive.path), "--json", question])
+    assert result.exit_code == 0, result.output
+    expected = json.loads(result.output)
+    chat = fake.private_chat(reader)
+    reply = await reply_to(fake, chat, fake.send(chat, reader, question))
+    if not expected["answered"]:
+        assert reply.text.startswith(INDONESIAN_TEXTS.not_found)
+    for hit in expected["hits"]:
+        assert hit["text"] in reply.text
+        if hit["answer_sentence"]:
+            assert f"<b>{html.escape(hit['answer_sentence'], quote=False)}</b>" in reply.raw_text
+    assert reply.raw_text.count("<blockquote>") == len(expected["hits"])
+    if expected["asked_window"]:
+        assert expected["asked_window"]["phrase"] in reply.text

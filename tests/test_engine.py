@@ -7,6 +7,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from typing import cast
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -146,7 +147,11 @@ def test_a_search_among_flagged_rows_is_the_whole_ranking_filtered(
     among[sorted(flagged)] = True
     index = build(corpus, row_ids)
     everything = index.search(query, k=len(corpus))
-    assert index.search(query, k, among) == [r for r in everything if r.row_id in flagged][:k]
+    expected = [r for r in everything if r.row_id in flagged][:k]
+    # Looking the flagged rows up, and adding every term's postings: the same ranking.
+    for lookup_cost in (0, 10**9):
+        with mock.patch.object(engine_module, "_LOOKUP_COST", lookup_cost):
+            assert index.search(query, k, among) == expected
 
 
 @settings(max_examples=100, deadline=None)
