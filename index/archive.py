@@ -56,7 +56,7 @@ class Archive:
         self._clock = clock or (lambda: datetime.now(UTC))
         # The publication day of each passage row, read when a question first names a time,
         # and for the rows written since when the index generation has changed.
-        self._days: tuple[int | None, RowDays] | None = None
+        self._days: tuple[int | None, RowDays, int] | None = None
         self._local = threading.local()
         self._reloading = threading.Lock()
         self._generation: int | None = None
@@ -154,7 +154,7 @@ class Archive:
             declined=declines(hits),
             window=window,
             asked_window=dated.window if window != dated.window else None,
-            undated_articles=undated_articles(db) if window else 0,
+            undated_articles=self._publication_days()[1] if window else 0,
         )
 
     def search(self, question: str, k: int) -> list[Hit]:
@@ -175,7 +175,7 @@ class Archive:
         """The best passages published within the window, widened until one is found; past
         the widest window, from any time (``None``)."""
         while window is not None:
-            among = self._publication_days().within(
+            among = self._publication_days()[0].within(
                 window.start.toordinal(), window.end.toordinal()
             )
             if scored := engine.search(terms, depth, among):
@@ -183,15 +183,18 @@ class Archive:
             window = widened(window, now)
         return None, engine.search(terms, depth)
 
-    def _publication_days(self) -> RowDays:
+    def _publication_days(self) -> tuple[RowDays, int]:
+        """Each passage row's publication day, and how many articles have none."""
         served = self._generation
         if self._days is None or self._days[0] != served:
             # Rows are never reused and a passage's day never changes: only rows written since
             # are read (a replaced article's new passages come as new rows).
             before = self._days[1] if self._days else None
             after = before.last_row if before else 0
-            self._days = (served, RowDays(*publication_days(self._db(), after), before))
-        return self._days[1]
+            db = self._db()
+            days = RowDays(*publication_days(db, after), before)
+            self._days = (served, days, undated_articles(db))
+        return self._days[1], self._days[2]
 
     def story_of_article(self, article_id: str) -> str | None:
         """The story the article belongs to; ``None`` when the archive lacks the article."""

@@ -925,14 +925,24 @@ class RowDays:
     the passages of a window of days."""
 
     def __init__(
-        self, rows: Sequence[int], days: Sequence[int], before: RowDays | None = None
+        self,
+        firsts: Sequence[int],
+        lasts: Sequence[int],
+        days: Sequence[int],
+        before: RowDays | None = None,
     ) -> None:
-        """The days of these rows, added to those ``before`` holds."""
+        """The days of runs of rows (``firsts[i]`` to ``lasts[i]`` published on ``days[i]``),
+        added to those ``before`` holds."""
         known = before._days if before is not None else np.empty(0, dtype=np.int32)
-        size = max(max(rows, default=-1) + 1, len(known))
+        starts = np.asarray(firsts, dtype=np.int64)
+        lengths = np.asarray(lasts, dtype=np.int64) - starts + 1
+        size = max(int((starts + lengths).max(initial=0)), len(known))
         self._days: npt.NDArray[np.int32] = np.full(size, -1, dtype=np.int32)
         self._days[: len(known)] = known
-        self._days[np.asarray(rows, dtype=np.int64)] = np.asarray(days, dtype=np.int32)
+        # Every row of every run: each run's start, repeated, plus the row's place in its run.
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        rows = np.repeat(starts, lengths) + offsets
+        self._days[rows] = np.repeat(np.asarray(days, dtype=np.int32), lengths)
 
     @property
     def last_row(self) -> int:

@@ -576,23 +576,42 @@ def story_rows(db: sqlite_utils.Database, story_ids: Sequence[str]) -> list[int]
 _ORDINAL_OFFSET = 1721424.5
 
 
-def publication_days(db: sqlite_utils.Database, after_row: int = 0) -> tuple[list[int], list[int]]:
-    """The passage rows past ``after_row`` of dated articles, and for each its article's
-    publication day in WIB (``date.toordinal()``); a time with an offset is moved to WIB, a bare
-    date is taken as written."""
-    rows: list[int] = []
+def publication_days(
+    db: sqlite_utils.Database, after_row: int = 0
+) -> tuple[list[int], list[int], list[int]]:
+    """The passage rows past ``after_row`` of dated articles, as runs of consecutive rows
+    (first rows, last rows) with their article's publication day in WIB
+    (``date.toordinal()``); a time with an offset is moved to WIB, a bare date is taken as
+    written. An article's passages are written together, so each is one run, read from the
+    index of passages by article without touching their text."""
+    firsts: list[int] = []
+    lasts: list[int] = []
     days: list[int] = []
-    for row_id, day in db.execute(
-        # Each article's day once, then its passages.
-        "WITH days AS (SELECT id, CAST(julianday(date(published, '+7 hours')) - ? AS INTEGER)"
-        " AS day FROM articles WHERE published IS NOT NULL)"
-        " SELECT p.row_id, days.day FROM passages p JOIN days ON days.id = p.article_id"
-        " WHERE p.row_id > ? AND days.day IS NOT NULL",
-        [_ORDINAL_OFFSET, after_row],
+    for article_id, first, last, count, day in db.execute(
+        "WITH spans AS (SELECT article_id, min(row_id) AS first, max(row_id) AS last,"
+        " count(*) AS passages FROM passages WHERE row_id > ? GROUP BY article_id)"
+        " SELECT s.article_id, s.first, s.last, s.passages,"
+        " CAST(julianday(date(a.published, '+7 hours')) - ? AS INTEGER)"
+        " FROM spans s JOIN articles a ON a.id = s.article_id WHERE a.published IS NOT NULL",
+        [after_row, _ORDINAL_OFFSET],
     ):
-        rows.append(row_id)
-        days.append(day)
-    return rows, days
+        if day is None:
+            continue
+        if last - first + 1 == count:
+            runs = [(first, last)]
+        else:
+            runs = [
+                (row, row)
+                for (row,) in db.execute(
+                    "SELECT row_id FROM passages WHERE article_id = ? AND row_id > ?",
+                    [article_id, after_row],
+                )
+            ]
+        for run_first, run_last in runs:
+            firsts.append(run_first)
+            lasts.append(run_last)
+            days.append(day)
+    return firsts, lasts, days
 
 
 def undated_articles(db: sqlite_utils.Database) -> int:

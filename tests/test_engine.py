@@ -17,7 +17,7 @@ from rank_bm25 import BM25Okapi
 
 from index import engine as engine_module
 from index.analysis import INDONESIAN, analyze, chunk_analyzer
-from index.engine import BM25Engine, BM25Parameters, Segment, SegmentBuilder
+from index.engine import BM25Engine, BM25Parameters, RowDays, Segment, SegmentBuilder
 from index.models import ScoredPassage
 
 K1 = 0.9
@@ -476,3 +476,14 @@ def test_a_builder_builds_many_texts_in_slices(monkeypatch: pytest.MonkeyPatch) 
     rows = [3, 5, 8, 9, 12, 20]
     expected = Segment.build(zip(rows, map(toy_terms_of_chunk, texts), strict=True))
     assert same_postings(SegmentBuilder(toy_terms_of_chunk).build(rows, texts), expected)
+
+
+def test_row_days_from_runs_of_rows_added_to_those_before() -> None:
+    days = RowDays([1, 5], [3, 5], [100, 200])
+    assert days.last_row == 5
+    assert np.flatnonzero(days.within(100, 100)).tolist() == [1, 2, 3]
+    assert np.flatnonzero(days.within(100, 200)).tolist() == [1, 2, 3, 5]
+    later = RowDays([8], [9], [300], days)
+    assert later.last_row == 9
+    assert np.flatnonzero(later.within(200, 300)).tolist() == [5, 8, 9]
+    assert not RowDays([], [], []).within(0, 10**6).any()
