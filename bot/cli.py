@@ -79,6 +79,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "source": hit.outlet,
                 "url": hit.url,
                 "published": hit.published,
+                "reporter": hit.reporter,
                 "answer_sentence": hit.answer_sentence,
                 "also_published_by": list(hit.also_published_by),
             }

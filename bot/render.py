@@ -91,11 +91,12 @@ def search_notes(answer: Answer, texts: Texts) -> list[str]:
 
 
 def source_line(hit: Hit, texts: Texts) -> str:
-    """Outlet, city and date, the ones known, joined by middle dots (plain text)."""
+    """Outlet, city, date and reporter, the ones known, joined by middle dots (plain text)."""
     published = format_published(hit.published, hit.copyright_year, texts)
     if published and hit.published_estimated:
         published = texts.estimated_date.format(date=published)
-    parts = [hit.outlet, hit.city, published]
+    reporter = texts.reported_by.format(reporter=hit.reporter) if hit.reporter else None
+    parts = [hit.outlet, hit.city, published, reporter]
     return " · ".join(part for part in parts if part)
 
 

@@ -29,6 +29,7 @@ class Texts:
     undated_not_searched: str
     read_more: str
     also_published_by: str
+    reported_by: str
     answer_label: str
     estimated_date: str
     question_label: str
@@ -92,6 +93,7 @@ INDONESIAN_TEXTS = Texts(
     undated_not_searched="{count} artikel tanpa tanggal tidak ikut dicari dalam rentang ini.",
     read_more="Baca berita",
     also_published_by="Juga dimuat: {outlets}",
+    reported_by="pewarta {reporter}",
     answer_label="Jawaban",
     estimated_date="sekitar {date}",
     question_label="Pertanyaan",
@@ -158,6 +160,7 @@ ENGLISH_TEXTS = Texts(
     undated_not_searched="{count} undated articles were not searched in this range.",
     read_more="Read the article",
     also_published_by="Also published by: {outlets}",
+    reported_by="by {reporter}",
     answer_label="Answer",
     estimated_date="about {date}",
     question_label="Question",

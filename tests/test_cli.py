@@ -88,6 +88,7 @@ def test_ask_json_shape(runner: CliRunner, sample_db: Path) -> None:
         "source",
         "url",
         "published",
+        "reporter",
         "answer_sentence",
         "also_published_by",
     }

@@ -62,6 +62,8 @@ def test_source_line_leaves_out_missing_fields() -> None:
     assert source_line(hit(city=None, published=None), INDONESIAN_TEXTS) == "ANTARA"
     full = source_line(hit(), INDONESIAN_TEXTS)
     assert full == "ANTARA · Jakarta · 5 Desember 2023, 08.09 WIB"
+    reported = source_line(hit(reporter="Budi Santoso"), ENGLISH_TEXTS)
+    assert reported == "ANTARA · Jakarta · 5 December 2023, 08:09 WIB · by Budi Santoso"
     assert "None" not in source_line(hit(outlet=None, city=None), INDONESIAN_TEXTS)
 
 
