@@ -252,3 +252,21 @@ def analyze(text: str, language: str = INDONESIAN) -> list[str]:
 def analyze_question(question: str) -> list[str]:
     """Index terms of a question, analysed in the language it is written in."""
     return analyze(question, detect_language(question))
+
+
+# Words that only say the reader wants news ("berita banjir", "news about floods"): searched,
+# they would find passages that mention news, not the news asked for.
+_NEWS_WORDS = (
+    "berita kabar warta artikel liputan news article articles story stories headline headlines"
+)
+
+
+@functools.cache
+def _news_terms(language: str) -> frozenset[str]:
+    return frozenset(analyze(_NEWS_WORDS, language))
+
+
+def question_terms(question: str, language: str = INDONESIAN) -> list[str]:
+    """Index terms of a question, less the words that only say it asks for news."""
+    news = _news_terms(language)
+    return [term for term in analyze(question, language) if term not in news]

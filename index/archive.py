@@ -12,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from index.analysis import analyze, detect_language
+from index.analysis import analyze, detect_language, question_terms
 from index.answer import also_published_by, declines, one_per_story, story_of
 from index.engine import BM25Engine, RowDays, Segment
 from index.models import Answer, ArchiveStats, Hit, ScoredPassage
@@ -29,6 +29,7 @@ from index.store import (
     generation,
     hits_for,
     indexed_through,
+    latest_leads,
     load_segment,
     open_for_reading,
     publication_days,
@@ -38,7 +39,7 @@ from index.store import (
     tail_segment,
     undated_articles,
 )
-from index.when import DateWindow, dated_question, widened
+from index.when import WIB, DateWindow, dated_question, widened
 
 DEFAULT_K = 3
 
@@ -127,7 +128,9 @@ class Archive:
         dated = dated_question(question, now)
         language = detect_language(dated.text)
         engine = self._engine
-        terms = analyze(dated.text, language)
+        terms = question_terms(dated.text, language)
+        if not terms and dated.window is not None:
+            return self._latest(question, dated.window, k, now)
         if self._ranking.spelling:
             terms = [correction(term, engine.passages_holding) or term for term in terms]
         if leave_out:
@@ -163,6 +166,28 @@ class Archive:
         self._follow_writers()
         scored = self._engine.search(analyze(question, detect_language(question)), k)
         return hits_for(self._db(), scored)
+
+    def _latest(self, question: str, window: DateWindow, k: int, now: datetime) -> Answer:
+        """The newest stories published within the window ("berita hari ini" asks for them,
+        nothing more), the window widened until it holds one; past the widest, the newest of
+        any date."""
+        db = self._db()
+        searched: DateWindow | None = window
+        while searched is not None:
+            if leads := latest_leads(db, searched.start, searched.end, k):
+                break
+            searched = widened(searched, now)
+        else:
+            leads = latest_leads(db, date.min, now.astimezone(WIB).date(), k)
+        if not leads:
+            return Answer(question=question, hits=())
+        return Answer(
+            question=question,
+            hits=tuple(hits_for(db, leads)),
+            window=searched,
+            asked_window=window if searched != window else None,
+            undated_articles=self._publication_days()[1] if searched else 0,
+        )
 
     def _search(
         self,

@@ -137,6 +137,11 @@ def _find_copies_of_a_story(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX articles_by_story ON articles(story_id)")
 
 
+def _find_the_latest_articles(db: sqlite_utils.Database) -> None:
+    # "berita hari ini" lists the newest articles of a window of days.
+    db.execute("CREATE INDEX articles_by_published ON articles(published)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
@@ -148,6 +153,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _store_the_search_index,
     _code_postings,
     _find_copies_of_a_story,
+    _find_the_latest_articles,
 )
 
 

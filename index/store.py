@@ -10,6 +10,7 @@ import fcntl
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -612,6 +613,36 @@ def publication_days(
             lasts.append(run_last)
             days.append(day)
     return firsts, lasts, days
+
+
+def latest_leads(
+    db: sqlite_utils.Database, first: date, last: date, limit: int
+) -> list[ScoredPassage]:
+    """The first passage of each of the ``limit`` newest stories published from day ``first``
+    to day ``last`` in WIB, newest first (scores are 0: nothing was searched)."""
+    leads: list[ScoredPassage] = []
+    stories: set[str] = set()
+    for lead, story in db.execute(
+        "SELECT (SELECT min(row_id) FROM passages p WHERE p.article_id = a.id),"
+        " coalesce(a.story_id, a.id) FROM articles a"
+        # The text range finds the candidates by index; date() then counts each in WIB.
+        " WHERE a.published >= ? AND a.published < ?"
+        " AND date(a.published, '+7 hours') BETWEEN ? AND ?"
+        " ORDER BY a.published DESC, a.id",
+        [
+            (first - timedelta(days=1)).isoformat() if first > date.min else "",
+            (last + timedelta(days=2)).isoformat(),
+            first.isoformat(),
+            last.isoformat(),
+        ],
+    ):
+        if lead is None or story in stories:
+            continue
+        stories.add(story)
+        leads.append(ScoredPassage(row_id=lead, score=0.0))
+        if len(leads) == limit:
+            break
+    return leads
 
 
 def undated_articles(db: sqlite_utils.Database) -> int:

@@ -47,16 +47,21 @@ def joined_numbers(tokens: Sequence[str]) -> list[str]:
     "3,717", "3, 717" or "3 717" (analysis gives "3,717" then its parts "3" and "717", or the
     parts alone), and would otherwise differ in every shingle that holds it."""
     joined: list[str] = []
+    append = joined.append
     in_number = False
     for token in tokens:
-        if token.isdigit():
+        # Most tokens are words: one check tells them.
+        if not token[:1].isdigit():
+            append(token)
+            in_number = False
+        elif token.isdigit():
             if in_number:
                 joined[-1] += token
             else:
-                joined.append(token)
+                append(token)
                 in_number = True
         elif not _FIGURE.fullmatch(token):
-            joined.append(token)
+            append(token)
             in_number = False
     return joined
 

@@ -139,3 +139,33 @@ def test_articles_indexed_later_are_found_in_a_window(archive: Archive, tmp_path
     assert answer.window is not None
     assert not answer.widened
     assert [hit.article_id for hit in answer.hits] == ["banjir-susulan"]
+
+
+def test_the_news_of_a_time_lists_its_newest_stories(archive: Archive) -> None:
+    answer = archive.ask("Apa berita minggu ini?")
+    assert answer.answered
+    assert answer.terms == ()
+    assert [hit.article_id for hit in answer.hits] == ["banjir", "pasar-senin"]
+    assert answer.window is not None
+    assert (answer.window.start, answer.window.end) == (date(2026, 11, 23), date(2026, 11, 28))
+    assert answer.undated_articles == 1
+
+
+def test_the_news_of_a_time_without_any_is_widened_to_the_newest(archive: Archive) -> None:
+    answer = archive.ask("berita hari ini", k=1)
+    assert answer.asked_window is not None
+    assert answer.asked_window.start == date(2026, 11, 28)
+    assert [hit.article_id for hit in answer.hits] == ["banjir"]
+    older = archive.ask("berita tahun 2020", k=1)
+    assert older.window is None
+    assert older.asked_window is not None
+    assert [hit.article_id for hit in older.hits] == ["banjir"]
+
+
+def test_a_news_word_is_not_searched_for(archive: Archive) -> None:
+    assert archive.ask("berita harga cabai Pasar Johar").terms == (
+        "harga",
+        "cabai",
+        "pasar",
+        "johar",
+    )
