@@ -22,15 +22,17 @@ left out of the index.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
+import re
 import resource
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -416,6 +418,35 @@ def gate(
     )
 
 
+_NAME = re.compile(r"\b[A-Z][a-z]{5,}\b")
+
+
+def misspelled(question: EvalQuestion) -> EvalQuestion | None:
+    """The question with a letter left out of the middle of its longest capitalised word of
+    six letters or more (a name, typed in haste); ``None`` when it has none."""
+    names = _NAME.findall(question.question)
+    if not names:
+        return None
+    name = max(names, key=len)
+    typo = name[: len(name) // 2] + name[len(name) // 2 + 1 :]
+    return replace(question, question=question.question.replace(name, typo, 1))
+
+
+def spelling_line(archive: Archive, db_path: Path, questions: Sequence[EvalQuestion]) -> str:
+    """R@1 on the questions with a name misspelled, with and without spelling correction."""
+    typed = [typo for question in questions if (typo := misspelled(question))]
+    without = Archive(db_path, RankingWeights().without("spelling"))
+    recall = [
+        evaluate(typed, functools.partial(system.ask, k=DEPTH), archive.story_of_article)
+        for system in (archive, without)
+    ]
+    return (
+        f"misspelled names ({len(typed)} questions, a letter left out of a name):"
+        f" R@1 {100 * recall[0].recall_at_1:.1f} with spelling,"
+        f" {100 * recall[1].recall_at_1:.1f} without"
+    )
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Linear interpolation between closest ranks (numpy's default)."""
     ordered = sorted(values)
@@ -574,6 +605,7 @@ def run(dataset: Dataset, db_path: Path) -> None:
         print(ablation_table([results[0], *ablated]))
         print()
         print(gate_line(gate(ours, questions, dataset.unanswerable)))
+        print(spelling_line(archive, db_path, questions))
     print_reported(dataset.readme)
     print(f"\npeak RSS at the end (peers built): {peak_rss_mb():.1f} MB")
 

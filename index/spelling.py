@@ -1,6 +1,7 @@
-"""Misspelled names in questions: a question term no passage holds, read as the known term one
-edit away ("lhoksemawe" -> "lhokseumawe", "blakpink" -> "blackpink"), or without a suffix the
-stemmer left on a word it does not know ("latinnya" -> "latin") (pure).
+"""Misspelled names in questions: a question term no passage holds, read as the known term a
+letter left out, added or swapped away ("lhoksemawe" -> "lhokseumawe", "blakpink" ->
+"blackpink"), or without a suffix the stemmer left on a word it does not know ("latinnya" ->
+"latin") (pure).
 
 Only unknown terms are corrected, so a question spelled as the archive spells it is searched
 as written; among several known terms the most common one wins, as it is the likeliest meant.
@@ -19,13 +20,13 @@ _SUFFIXES = ("nya", "lah", "kah", "pun")
 
 
 def _one_edit_away(term: str) -> Iterator[str]:
+    """The terms one letter left out, one too many, or two swapped away. Not a letter replaced:
+    that turns names the archive lacks into words it has ("ganjar" into "banjar", "kamil" into
+    "kamis"), where a name typed in haste misses or doubles a letter ("blakpink")."""
     splits = [(term[:cut], term[cut:]) for cut in range(len(term) + 1)]
     for left, right in splits:
         if right:
             yield left + right[1:]
-            for letter in _LETTERS:
-                if letter != right[0]:
-                    yield left + letter + right[1:]
         if len(right) > 1:
             yield left + right[1] + right[0] + right[2:]
         for letter in _LETTERS:
