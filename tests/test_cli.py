@@ -354,3 +354,15 @@ def test_eval_counts_declines_of_unanswerable_questions_and_ablates_features(
     unknown = runner.invoke(main, [*arguments, "--without", "title", str(answerable)])
     assert unknown.exit_code == 2
     assert "'title' is not one of" in unknown.output
+
+
+def test_a_declined_question_lists_its_nearest_matches(runner: CliRunner, sample_db: Path) -> None:
+    answer = ask_json(runner, sample_db, "Siapa juara catur dunia tahun 1972?")
+    assert answer["answered"] is False
+    hits = answer["hits"]
+    assert isinstance(hits, list)
+    assert hits
+    assert all(hit["confidence"] < 0.5 for hit in hits)
+    text = runner.invoke(main, ["ask", "--db", str(sample_db), "Siapa juara catur dunia?"])
+    assert "Tidak ada berita di arsip yang menjawab pertanyaan itu." in text.output
+    assert "Mungkin terkait:" in text.output
