@@ -780,8 +780,8 @@ class BM25Engine:
     def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
         """Each distinct question term with its IDF times its occurrences: what one passage
         holding it gains at most, relative to the other terms. A term no live passage holds
-        weighs what it would if one did not: the most a term can (the question asks for
-        something the archive does not mention)."""
+        gets the IDF of a term held by none, more than any held term has: the question asks
+        about something the archive never mentions."""
         found = {term.position: term.factor for term in self._question_terms(terms)}
         unheld = float(np.log1p((self._count + 0.5) / 0.5))
         return {

@@ -562,6 +562,8 @@ def story_copies(
 
 def story_rows(db: sqlite_utils.Database, story_ids: Sequence[str]) -> list[int]:
     """The passage rows of every article of these stories."""
+    if not story_ids:
+        return []
     placeholders = ",".join("?" * len(story_ids))
     return [
         row_id

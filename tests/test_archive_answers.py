@@ -109,6 +109,8 @@ def test_a_story_left_out_is_searched_as_if_never_indexed(archive: Archive) -> N
     assert not without.answered
     # Only that question: the archive itself is unchanged.
     assert archive.ask(question).hits[0].article_id == "banjir"
+    # An article the archive lacks leaves nothing out.
+    assert archive.ask(question, leave_out=["tidak-ada"]).hits[0].article_id == "banjir"
 
 
 def test_search_is_plain_bm25_over_every_passage(archive: Archive) -> None:
