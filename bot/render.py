@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.texts import Texts
+from index.answer import marked_sentence
 from index.models import Answer, Hit
 from index.split import PARAGRAPH_SEPARATOR, greedy_join
 from index.when import DateWindow
@@ -135,9 +136,10 @@ def quote_html(text: str, sentence: str | None) -> str:
     )
 
 
-def hit_block(hit: Hit, texts: Texts) -> str:
-    """One quoted passage and its source; short enough to fit a message on its own."""
-    lines = [f"<blockquote>{quote_html(hit.text, hit.answer_sentence)}</blockquote>"]
+def hit_block(hit: Hit, texts: Texts, sentence: str | None) -> str:
+    """One quoted passage, ``sentence`` marked in it, and its source; short enough to fit a
+    message on its own."""
+    lines = [f"<blockquote>{quote_html(hit.text, sentence)}</blockquote>"]
     if hit.title:
         lines.append(f"<b>{html.escape(shorten(hit.title, MAX_TITLE_CHARS), quote=False)}</b>")
     if source := source_line(hit, texts):
@@ -175,7 +177,7 @@ def render_answer_html(answer: Answer, texts: Texts) -> list[str]:
     """The answer as one or more Telegram HTML messages: the quotes that answer, or "not
     found" with what was searched and the nearest matches."""
     notes = "\n".join(notes_html(answer, texts))
-    blocks = [hit_block(hit, texts) for hit in answer.hits]
+    blocks = [hit_block(hit, texts, marked_sentence(answer, hit)) for hit in answer.hits]
     if answer.answered:
         return pack([notes, *blocks] if notes else blocks)
     heading = "\n".join(filter(None, (not_found_html(answer, texts), notes)))
@@ -205,8 +207,8 @@ def render_answer_text(answer: Answer, texts: Texts) -> str:
             lines.append(
                 "    " + texts.also_published_by.format(outlets=", ".join(hit.also_published_by))
             )
-        if hit.answer_sentence and answer.answered:
-            lines.append(f"    {texts.answer_label}: {hit.answer_sentence}")
+        if sentence := marked_sentence(answer, hit):
+            lines.append(f"    {texts.answer_label}: {sentence}")
         quoted = (
             "\n".join(
                 textwrap.wrap(paragraph, TEXT_WIDTH, initial_indent=QUOTE, subsequent_indent=QUOTE)

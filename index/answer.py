@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 
-from index.models import Hit
+from index.models import Answer, Hit
 from index.rank import Evidence
 
 
@@ -60,6 +60,14 @@ _FIRST_HITS = 3
 def declines(hits: Sequence[Hit]) -> bool:
     """Whether the first hits are all too weak to be called an answer."""
     return not hits or max(hit.confidence for hit in hits[:_FIRST_HITS]) < CONFIDENT
+
+
+def marked_sentence(answer: Answer, hit: Hit) -> str | None:
+    """The sentence shown as the answer in a hit (bold in Telegram): only a confident hit's
+    in an answered question; a nearest match, or a lower hit that barely touches the
+    question, is quoted unmarked."""
+    confident = answer.answered and hit.confidence >= CONFIDENT
+    return hit.answer_sentence if confident else None
 
 
 def also_published_by(hit: Hit, copies: Sequence[tuple[str, str | None]]) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from index.answer import story_of
+from index.answer import marked_sentence, story_of
 from index.models import Answer
 
 # Hits asked for per question: MRR is taken over the first ten.
@@ -122,7 +122,7 @@ def evaluate(
         declined += not answer.answered
         if question.answer is not None:
             with_answer += 1
-            sentence = (answer.hits[0].answer_sentence if answer.answered else None) or ""
+            sentence = (marked_sentence(answer, answer.hits[0]) if answer.hits else None) or ""
             answered_in_sentence += bool(sentence) and folded(question.answer) in folded(sentence)
         if ask_without is not None:
             gold_left_out_declined += not ask_without(question.question, gold).answered

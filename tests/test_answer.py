@@ -12,10 +12,11 @@ from index.answer import (
     also_published_by,
     confidence,
     declines,
+    marked_sentence,
     one_per_story,
     story_of,
 )
-from index.models import Hit
+from index.models import Answer, Hit
 from index.rank import Evidence
 
 BASE = Hit(
@@ -110,3 +111,13 @@ def test_other_copies_are_listed_by_outlet_once_without_the_quoted_one() -> None
     ]
     assert also_published_by(quoted, copies) == ("Kabar Lain", "Suara Timur")
     assert also_published_by(quoted, [("a", "Warta Contoh")]) == ()
+
+
+def test_only_a_confident_hit_of_an_answered_question_has_its_sentence_marked() -> None:
+    strong = hit(1, "a", answer_sentence="Tarif Rp4.000.", confidence=0.9)
+    weak = hit(2, "b", answer_sentence="Listrik padam.", confidence=0.2)
+    answered = Answer("q", (strong, weak))
+    assert marked_sentence(answered, strong) == "Tarif Rp4.000."
+    assert marked_sentence(answered, weak) is None
+    declined = Answer("q", (strong, weak), declined=True)
+    assert marked_sentence(declined, strong) is None

@@ -14,7 +14,12 @@ from tests.test_answer import BASE
 def hits(*ids: str, sentence: str | None = None) -> tuple[Hit, ...]:
     return tuple(
         replace(
-            BASE, rank=rank, article_id=article, story_id=f"s-{article}", answer_sentence=sentence
+            BASE,
+            rank=rank,
+            article_id=article,
+            story_id=f"s-{article}",
+            answer_sentence=sentence,
+            confidence=1.0,
         )
         for rank, article in enumerate(ids, start=1)
     )

@@ -36,6 +36,7 @@ BASE_HIT = Hit(
     url="https://example.com/a?x=1&y=2",
     published="2023-12-05T08:09:00+07:00",
     city="Jakarta",
+    confidence=1.0,
 )
 
 
@@ -164,6 +165,16 @@ def test_other_copies_are_named_under_the_source() -> None:
 def test_plain_text_names_the_answering_sentence() -> None:
     answer = Answer("q", (hit(text="Harga cabai naik. Stok aman.", answer_sentence="Stok aman."),))
     assert "Jawaban: Stok aman." in render_answer_text(answer, INDONESIAN_TEXTS)
+
+
+def test_a_weak_hit_is_quoted_without_an_answer_marked() -> None:
+    weak = hit(text="Harga cabai naik. Stok aman.", answer_sentence="Stok aman.", confidence=0.2)
+    answer = Answer("q", (hit(answer_sentence="Harga cabai naik."), weak))
+    text = render_answer_text(answer, INDONESIAN_TEXTS)
+    assert text.count("Jawaban:") == 1
+    [message] = render_answer_html(answer, INDONESIAN_TEXTS)
+    assert message.count("<b>Harga cabai naik.</b>") == 1
+    assert "<b>Stok aman.</b>" not in message
 
 
 @settings(max_examples=150, deadline=None)
