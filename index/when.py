@@ -41,8 +41,8 @@ Several phrases: those joined by "dan", "atau", "and", "or" or a comma count as 
 their days ("hari ini dan kemarin": yesterday .. today); otherwise the narrowest sets the
 window, the earliest of equally narrow ones, and a search that finds nothing widens from there
 (``widened``). Every phrase leaves the text either way: "banjir minggu ini, terutama kemarin"
-searches "banjir, terutama" over yesterday. When nothing searchable would remain ("Kemarin?"),
-the text is the question itself, still filtered.
+searches "banjir, terutama" over yesterday. When nothing searchable remains ("Kemarin?"), the
+text is empty: the question asks for the news of that time, nothing more.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ class DateWindow:
 @dataclass(frozen=True)
 class DatedQuestion:
     """A question split into what to search (``text``) and when it was published (``window``,
-    ``None`` for any time); ``text`` is the question unchanged when there is no window."""
+    ``None`` for any time); ``text`` is the question unchanged when there is no window, and
+    empty when the question names a time and nothing else."""
 
     text: str
     window: DateWindow | None
@@ -93,7 +94,8 @@ def dated_question(question: str, now: datetime) -> DatedQuestion:
     chosen, (start, end) = min(groups, key=lambda pair: (pair[1][1] - pair[1][0], pair[0].cut))
     text = _tidy(_without(question, [found.cut for found, _ in groups]))
     if not any(character.isalnum() for character in text):
-        text = _tidy(question)
+        # "Kemarin?" asks for the news of a time, nothing more.
+        text = ""
     phrase = _SPACES.sub(" ", question[slice(*chosen.phrase)])
     return DatedQuestion(text, DateWindow(start, end, phrase))
 

@@ -171,3 +171,11 @@ def test_a_news_word_is_not_searched_for(archive: Archive) -> None:
         "pasar",
         "johar",
     )
+
+
+def test_a_question_of_a_time_alone_lists_its_news(archive: Archive) -> None:
+    answer = archive.ask("Kemarin?")
+    assert answer.answered
+    assert [hit.article_id for hit in answer.hits] == ["banjir"]
+    assert answer.window is not None
+    assert answer.window.phrase == "Kemarin"
