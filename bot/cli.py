@@ -27,10 +27,9 @@ from index.errors import NewsbotError
 from index.evaluate import DEPTH as EVAL_DEPTH
 from index.evaluate import EvalReport, QuestionFileError, evaluate, read_questions
 from index.ingest import PIPELINE_VERSION, IndexProgress, index_sources
-from index.models import Answer, ArchiveStats, IndexReport
+from index.models import Answer, ArchiveStats, DateWindow, IndexReport
 from index.rank import FEATURES, RankingWeights
 from index.sources import is_url
-from index.when import DateWindow
 
 EXIT_FAILURE = 1
 EXIT_SETTINGS = 2

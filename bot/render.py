@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.texts import Texts
 from index.answer import marked_sentence
-from index.models import Answer, Hit
+from index.models import Answer, DateWindow, Hit
 from index.split import PARAGRAPH_SEPARATOR, greedy_join
-from index.when import DateWindow
 
 MESSAGE_LIMIT = 4096
 ENTITY_LIMIT = 100
@@ -32,34 +31,34 @@ QUOTE = "    > "
 _TAG = re.compile(r"<(/?)[a-z-]+[^>]*>")
 
 
+def format_day(day: date, texts: Texts, year: bool = True) -> str:
+    """``31 Juli 2019``, or ``31 Juli`` without the year."""
+    name = f"{day.day} {texts.months[day.month - 1]}"
+    return f"{name} {day.year}" if year else name
+
+
 def format_published(published: str | None, copyright_year: int | None, texts: Texts) -> str:
     """``31 Juli 2019, 08.09 WIB``; the date alone for dates; ``© 2019`` from a footer year."""
     if published:
         if len(published) == 10:
-            day = date.fromisoformat(published)
-            return f"{day.day} {texts.months[day.month - 1]} {day.year}"
+            return format_day(date.fromisoformat(published), texts)
         moment = datetime.fromisoformat(published)
         if moment.tzinfo is not None:
             moment = moment.astimezone(JAKARTA)
         separator = "." if texts.language == "id" else ":"
         clock = f"{moment.hour:02d}{separator}{moment.minute:02d} WIB"
-        return f"{moment.day} {texts.months[moment.month - 1]} {moment.year}, {clock}"
+        return f"{format_day(moment.date(), texts)}, {clock}"
     return f"© {copyright_year}" if copyright_year else ""
 
 
 def format_days(window: DateWindow, texts: Texts) -> str:
     """``16–22 November 2026``, ``28 Oktober – 3 November 2026``, or one day."""
-
-    def day(when: date, year: bool = True) -> str:
-        name = f"{when.day} {texts.months[when.month - 1]}"
-        return f"{name} {when.year}" if year else name
-
     start, end = window.start, window.end
     if start == end:
-        return day(end)
+        return format_day(end, texts)
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{day(end)}"
-    return f"{day(start, start.year != end.year)} – {day(end)}"
+        return f"{start.day}–{format_day(end, texts)}"
+    return f"{format_day(start, texts, start.year != end.year)} – {format_day(end, texts)}"
 
 
 def search_notes(answer: Answer, texts: Texts) -> list[str]:

@@ -20,7 +20,7 @@ import sqlite_utils
 from index.analysis import analyze, detect_language, question_terms
 from index.answer import also_published_by, declines, one_per_story, story_of
 from index.engine import BM25Engine, RowDays, Segment
-from index.models import Answer, ArchiveStats, Hit, ScoredPassage
+from index.models import Answer, ArchiveStats, DateWindow, Hit, ScoredPassage
 from index.rank import CANDIDATES, Question, RankingWeights, rerank
 from index.spelling import correction
 from index.store import (
@@ -39,7 +39,7 @@ from index.store import (
     tail_segment,
     undated_articles,
 )
-from index.when import WIB, DateWindow, dated_question, widened
+from index.when import WIB, dated_question, widened
 
 DEFAULT_K = 3
 
@@ -172,13 +172,12 @@ class Archive:
         nothing more), the window widened until it holds one; past the widest, the newest of
         any date."""
         db = self._db()
-        searched: DateWindow | None = window
-        while searched is not None:
-            if leads := latest_leads(db, searched.start, searched.end, k):
-                break
-            searched = widened(searched, now)
-        else:
-            leads = latest_leads(db, date.min, now.astimezone(WIB).date(), k)
+        searched, leads = _widening(
+            window,
+            now,
+            lambda days: latest_leads(db, days.start, days.end, k),
+            lambda: latest_leads(db, date.min, now.astimezone(WIB).date(), k),
+        )
         if not leads:
             return Answer(question=question, hits=())
         return Answer(
@@ -199,14 +198,16 @@ class Archive:
     ) -> tuple[DateWindow | None, list[ScoredPassage]]:
         """The best passages published within the window, widened until one is found; past
         the widest window, from any time (``None``)."""
-        while window is not None:
+        if window is None:
+            return None, engine.search(terms, depth)
+
+        def within(days: DateWindow) -> list[ScoredPassage]:
             among = self._publication_days()[0].within(
-                window.start.toordinal(), window.end.toordinal()
+                days.start.toordinal(), days.end.toordinal()
             )
-            if scored := engine.search(terms, depth, among):
-                return window, scored
-            window = widened(window, now)
-        return None, engine.search(terms, depth)
+            return engine.search(terms, depth, among)
+
+        return _widening(window, now, within, lambda: engine.search(terms, depth))
 
     def _publication_days(self) -> tuple[RowDays, int]:
         """Each passage row's publication day, and how many articles have none."""
@@ -232,6 +233,22 @@ class Archive:
 
     def stats(self) -> ArchiveStats:
         return archive_stats(self._db())
+
+
+def _widening(
+    window: DateWindow,
+    now: datetime,
+    find: Callable[[DateWindow], list[ScoredPassage]],
+    anytime: Callable[[], list[ScoredPassage]],
+) -> tuple[DateWindow | None, list[ScoredPassage]]:
+    """What ``find`` finds in the window, widened until it finds something, and the window it
+    was found in; past the widest window, what ``anytime`` finds (window ``None``)."""
+    searched: DateWindow | None = window
+    while searched is not None:
+        if found := find(searched):
+            return searched, found
+        searched = widened(searched, now)
+    return None, anytime()
 
 
 def stats_of(path: Path) -> ArchiveStats:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from index.when import DateWindow
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -99,6 +98,20 @@ class Hit:
     also_published_by: tuple[str, ...] = ()
     # How sure the archive is that this passage answers: 0 to 1 (see index.answer).
     confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Publication days ``start`` .. ``end``, both included, in WIB; ``phrase`` is the words of
+    the question that set it, as the reader wrote them."""
+
+    start: date
+    end: date
+    phrase: str
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"a window cannot end on {self.end} before it starts on {self.start}")
 
 
 @dataclass(frozen=True)

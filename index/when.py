@@ -54,21 +54,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from index.models import DateWindow
+
 WIB = ZoneInfo("Asia/Jakarta")
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    """Publication days ``start`` .. ``end``, both included, in WIB; ``phrase`` is the words of
-    the question that set it, as the reader wrote them."""
-
-    start: date
-    end: date
-    phrase: str
-
-    def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise ValueError(f"a window cannot end on {self.end} before it starts on {self.start}")
 
 
 @dataclass(frozen=True)

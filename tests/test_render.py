@@ -21,8 +21,7 @@ from bot.render import (
     source_line,
 )
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
-from index.models import Answer, Hit
-from index.when import DateWindow
+from index.models import Answer, DateWindow, Hit
 from tests.fakebot.entities import check_entity_count, clean_and_trim, parse_html, utf16_len
 
 BASE_HIT = Hit(

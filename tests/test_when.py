@@ -10,7 +10,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from index.when import WIB, DatedQuestion, DateWindow, dated_question, widened
+from index.models import DateWindow
+from index.when import WIB, DatedQuestion, dated_question, widened
 
 # Saturday 28 November 2026, mid-morning in Jakarta: the week began on Monday the 23rd.
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=WIB)
