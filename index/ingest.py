@@ -35,7 +35,7 @@ from index.workers import DEFAULT_WORKERS, Workers
 
 # Part of every content hash: bump it when cleaning, splitting or analysis changes, so the
 # next run rewrites articles stored the old way.
-PIPELINE_VERSION = "10"
+PIPELINE_VERSION = "11"
 # Articles per piece of work for a worker process, and per write transaction.
 _BATCH = 200
 # Batches handed to the workers ahead of the one being written, so the cores stay busy while

@@ -42,34 +42,36 @@ def shingles(tokens: Sequence[str]) -> set[str]:
     return set(map(" ".join, zip(*following, strict=False)))
 
 
-def joined_numbers(tokens: Sequence[str]) -> list[str]:
-    """The tokens with each run of numbers as one: copies of a text write one figure as
-    "3,717", "3, 717" or "3 717" (analysis gives "3,717" then its parts "3" and "717", or the
-    parts alone), and would otherwise differ in every shingle that holds it."""
+def comparable_tokens(tokens: Sequence[str]) -> list[str]:
+    """The tokens written the same way whatever a copy's spelling: a hyphenated word as its
+    parts ("Jakarta-Tokyo" and "Jakarta - Tokyo"), a reduplicated word once ("pantai-pantai"),
+    and each run of numbers as one ("3,717", "3, 717", "3 717"; "1934-2001", "1934 - 2001";
+    analysis gives "3,717" then its parts "3" and "717", or the parts alone). A copy that
+    spells one of them differently would otherwise differ in every shingle that holds it."""
     joined: list[str] = []
     append = joined.append
     in_number = False
-    for token in tokens:
-        # Most tokens are words: one check tells them.
-        if not token[:1].isdigit():
-            append(token)
-            in_number = False
-        elif token.isdigit():
-            if in_number:
+    for whole in tokens:
+        if _FIGURE.fullmatch(whole):
+            continue
+        for token in whole.split("-") if "-" in whole else (whole,):
+            if not token.isdigit():
+                # Analysis follows "pantai-pantai" with "pantai": a word repeated is one.
+                if token and (not joined or token != joined[-1]):
+                    append(token)
+                in_number = False
+            elif in_number:
                 joined[-1] += token
             else:
                 append(token)
                 in_number = True
-        elif not _FIGURE.fullmatch(token):
-            append(token)
-            in_number = False
     return joined
 
 
 def signature(tokens: Sequence[str]) -> Signature:
     """The MinHash signature (``BINS`` values) of a text's content tokens; empty without any."""
     bins = [_EMPTY] * BINS
-    for value in map(zlib.crc32, map(str.encode, shingles(joined_numbers(tokens)))):
+    for value in map(zlib.crc32, map(str.encode, shingles(comparable_tokens(tokens)))):
         slot, rest = value & (BINS - 1), value >> _BIN_BITS
         if rest < bins[slot]:  # noqa: PLR1730  # a call to min() per shingle costs more
             bins[slot] = rest

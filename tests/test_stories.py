@@ -16,9 +16,9 @@ from index.stories import (
     BINS,
     Signature,
     band_keys,
+    comparable_tokens,
     decode,
     encode,
-    joined_numbers,
     part_number,
     shingles,
     signature,
@@ -73,19 +73,32 @@ def test_similarity_tells_copies_from_other_stories() -> None:
     "figure", ["Rp 3,717 miliar", "Rp 3, 717 miliar", "Rp 3 717 miliar", "Rp 3.717 miliar"]
 )
 def test_a_figure_written_with_stray_spaces_is_one_token(figure: str) -> None:
-    assert joined_numbers(content_tokens(figure)) == ["rp", "3717", "miliar"]
+    assert comparable_tokens(content_tokens(figure)) == ["rp", "3717", "miliar"]
     copy = STORY.replace("empat ribu rupiah", figure)
     assert sig(copy) == sig(STORY.replace("empat ribu rupiah", "Rp 3,717 miliar"))
 
 
 def test_numbers_apart_stay_apart() -> None:
-    assert joined_numbers(["tanggal", "1", "februari", "2006", "20-28"]) == [
+    assert comparable_tokens(["tanggal", "1", "februari", "2006", "pukul", "20-28"]) == [
         "tanggal",
         "1",
         "februari",
         "2006",
-        "20-28",
+        "pukul",
+        "2028",
     ]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Teguh Karya (1934-2001) berkarya", "Teguh Karya (1934 - 2001) berkarya"),
+        ("tiket pesawat Jakarta-Tokyo hilang", "tiket pesawat Jakarta - Tokyo hilang"),
+        ("wisata pantai-pantai Bali", "wisata pantai Bali"),
+    ],
+)
+def test_copies_spelt_differently_compare_alike(one: str, other: str) -> None:
+    assert comparable_tokens(content_tokens(one)) == comparable_tokens(content_tokens(other))
 
 
 def write(folder: Path, name: str, body: str) -> None:
