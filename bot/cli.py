@@ -242,7 +242,8 @@ def eval_text(report: EvalReport) -> str:
     if report.answer_in_sentence is not None:
         lines.append(
             f"answer in the marked sentence {percent(report.answer_in_sentence)}"
-            f" (of {report.with_answer} questions with an answer)"
+            f" (of {report.with_answer} questions with an answer);"
+            f" in the first quote, from any article {percent(report.answer_in_first_quote)}"
         )
     if report.unanswerable:
         lines.append(

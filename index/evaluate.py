@@ -45,6 +45,9 @@ class EvalReport:
     # Among the questions that give their answer: the first hit's answering sentence holds it.
     with_answer: int
     answer_in_sentence: float | None
+    # The first quote of an answered question holds the answer, whichever article it is from: a
+    # question set names one passage per question where others may answer it as well.
+    answer_in_first_quote: float | None
     # Questions the archive cannot answer, and the share it declined: those marked so, and
     # the answerable ones asked again with their gold story left out of the index.
     unanswerable: int = 0
@@ -110,6 +113,7 @@ def evaluate(
     declined = 0
     with_answer = 0
     answered_in_sentence = 0
+    answered_in_first_quote = 0
     gold_left_out_declined = 0
     for question in answerable:
         gold = question.article_id or ""
@@ -124,6 +128,11 @@ def evaluate(
             with_answer += 1
             sentence = (marked_sentence(answer, answer.hits[0]) if answer.hits else None) or ""
             answered_in_sentence += bool(sentence) and folded(question.answer) in folded(sentence)
+            answered_in_first_quote += (
+                answer.answered
+                and bool(answer.hits)
+                and folded(question.answer) in folded(answer.hits[0].text)
+            )
         if ask_without is not None:
             gold_left_out_declined += not ask_without(question.question, gold).answered
     unanswerable = [question.question for question in questions if question.article_id is None]
@@ -138,6 +147,7 @@ def evaluate(
         declined=declined / count,
         with_answer=with_answer,
         answer_in_sentence=share(answered_in_sentence, with_answer),
+        answer_in_first_quote=share(answered_in_first_quote, with_answer),
         unanswerable=len(unanswerable),
         unanswerable_declined=share(unanswerable_declined, len(unanswerable)),
         gold_left_out=left_out,

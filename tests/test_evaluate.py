@@ -18,6 +18,7 @@ def hits(*ids: str, sentence: str | None = None) -> tuple[Hit, ...]:
             rank=rank,
             article_id=article,
             story_id=f"s-{article}",
+            text=sentence or BASE.text,
             answer_sentence=sentence,
             confidence=1.0,
         )
@@ -79,6 +80,14 @@ def test_the_report_counts_ranks_declines_and_answers_in_the_sentence() -> None:
     assert report.declined == 1 / 4
     assert report.with_answer == 2
     assert report.answer_in_sentence == 1 / 2
+    assert report.answer_in_first_quote == 1 / 2
+
+
+def test_an_answer_quoted_first_from_another_article_is_counted_apart() -> None:
+    other = Answer("q", hits("b", sentence="Pemenangnya Budi."))
+    report = evaluate([EvalQuestion("q", "a", "Budi")], lambda text: other, {"a": "s-a"}.get)
+    assert (report.recall_at_1, report.answer_in_sentence) == (0.0, 1.0)
+    assert report.answer_in_first_quote == 1.0
 
 
 def test_a_report_of_no_questions_is_empty() -> None:
@@ -111,7 +120,7 @@ def test_a_declined_question_is_a_miss_even_with_the_gold_among_its_matches() ->
     declined = Answer("q", hits("a"), declined=True)
     report = evaluate([EvalQuestion("q", "a", "x")], lambda text: declined, {"a": "s-a"}.get)
     assert (report.recall_at_1, report.recall_at_5, report.declined) == (0.0, 0.0, 1.0)
-    assert report.answer_in_sentence == 0.0
+    assert (report.answer_in_sentence, report.answer_in_first_quote) == (0.0, 0.0)
 
 
 def test_answerable_questions_are_asked_again_without_their_gold_story() -> None:
