@@ -12,6 +12,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,6 +24,7 @@ from telegram.ext import (
 
 from bot import feeds, handlers
 from bot.config import BotSettings
+from bot.logs import configure_logging
 from bot.services import Services
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS, Texts
 from index.archive import Archive
@@ -104,8 +106,14 @@ def build_application(services: Services) -> BotApplication:
     return application
 
 
-def run_polling(settings: BotSettings, archive: Archive) -> None:
-    # httpx logs every request URL at INFO, and each URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def run_polling(settings: BotSettings, archive: Archive, log_level: str | int = "INFO") -> None:
+    # Before the application exists: PTB logs its API URL, token included, as it builds the bot.
+    configure_logging(log_level, secrets=(settings.token,))
     application = build_application(Services(settings=settings, archive=archive))
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        # PTB's message quotes the token; the traceback would print it.
+        raise NewsbotError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN: copy the bot's current token from @BotFather"
+        ) from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -324,9 +323,6 @@ def run(db: str | None) -> None:
         settings = BotSettings.from_env(load_environment(), db)
     except ConfigError as error:
         fail(str(error), EXIT_SETTINGS)
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
-    )
     try:
         # Telegram loads only here: the indexer's worker processes import this module again
         # (it is the program's main) and need none of it.
