@@ -6,6 +6,10 @@ strings as they are and every other value JSON-encoded (``chat_id=5``, ``disable
 true``, ``reply_markup={"inline_keyboard": ...}``), an empty body when there are none, and
 multipart only to upload files; the fake parses exactly that.
 
+Updates reach the bot through getUpdates or, while a webhook is set, as POSTs to the bot's
+local listener (see deliver_webhooks_to). Messages the bot sends pass Telegram's flood control
+(tests/fakebot/flood.py) unless a test turns ``limits`` off.
+
 The server runs in daemon threads (stdlib ``ThreadingHTTPServer``), so it serves a PTB
 application running in any event loop, including the test's own. All state sits behind one
 condition variable; what tests get back are snapshots the fake never changes afterwards.
@@ -13,6 +17,7 @@ condition variable; what tests get back are snapshots the fake never changes aft
 
 import asyncio
 import json
+import re
 import socket
 import socketserver
 import sys
@@ -24,7 +29,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.fakebot.entities import (
     MAX_TEXT_UTF16,
@@ -37,6 +42,13 @@ from tests.fakebot.entities import (
     detect_entities,
     parse_html,
     utf16_len,
+)
+from tests.fakebot.flood import FloodControl
+from tests.fakebot.webhook import (
+    SECRET_TOKEN,
+    WEBHOOK_PORTS,
+    check_local_url,
+    post_update,
 )
 
 JSONDict = dict[str, Any]
@@ -51,6 +63,11 @@ _CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
     "running"
 )
+_WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+    "the webhook first"
+)
+_BAD_RESULT = "can't parse inline query result: "
 _CHAT_ACTIONS = frozenset(
     """typing upload_photo record_video upload_video record_voice upload_voice upload_document
     choose_sticker find_location record_video_note upload_video_note""".split()
@@ -65,6 +82,23 @@ _SCOPE_TYPES = frozenset(
 )
 _MAX_CALLBACK_DATA_BYTES = 64
 _MAX_COMMANDS = 100
+_MAX_INLINE_RESULTS = 50
+_MAX_RESULT_ID_BYTES = 64
+_MAX_NEXT_OFFSET_BYTES = 64
+_MAX_INLINE_QUERY_CHARS = 256
+_INLINE_CHAT_TYPES = frozenset({"sender", "private", "group", "supergroup", "channel"})
+_INLINE_RESULT_TYPES = frozenset(
+    """article audio contact document game gif location mpeg4_gif photo sticker venue video
+    voice""".split()
+)
+# Deep-link payloads (t.me/<bot>?start=<payload>) and InlineQueryResultsButton start parameters.
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Webhook delivery: attempts per update before Telegram gives up on it, and the first backoff,
+# doubled after every failed attempt (0.05, 0.1, 0.2, 0.4 s).
+_WEBHOOK_ATTEMPTS = 5
+_WEBHOOK_BACKOFF_SECONDS = 0.05
+_WEBHOOK_TIMEOUT_SECONDS = 10.0
+_WEBHOOK_DEFAULT_CONNECTIONS = 40
 # How often a pending long poll checks whether its client hung up; wake-ups for new updates
 # are immediate, so this only bounds how long an abandoned poll lingers.
 _HANGUP_CHECK_SECONDS = 0.05
@@ -121,6 +155,10 @@ class Message:
     ``text`` and ``entities`` are the parsed result; ``raw_text`` is what was sent (the HTML
     source when the bot used parse_mode HTML). ``delivered`` says, for a user's message,
     whether Telegram would have handed it to the bot; it is always True for the bot's own.
+    ``via_bot`` is set on a message a user posted by choosing the bot's inline result.
+
+    ``at`` is time.monotonic() when the fake stored the message (when the user sent it, or when
+    the bot's sendMessage was accepted); edits keep it, and the edited state has ``edited_at``.
     """
 
     chat: Chat
@@ -135,6 +173,9 @@ class Message:
     reply_markup: JSONDict | None = None
     edit_date: int | None = None
     delivered: bool = True
+    via_bot: User | None = None
+    at: float = 0.0
+    edited_at: float | None = None
 
     @property
     def from_bot(self) -> bool:
@@ -158,6 +199,8 @@ class Message:
             data["entities"] = [dict(entity) for entity in self.entities]
         if self.edit_date is not None:
             data["edit_date"] = self.edit_date
+        if self.via_bot is not None:
+            data["via_bot"] = self.via_bot.to_api()
         inline = _inline_markup(self.reply_markup)
         if inline is not None:
             data["reply_markup"] = inline
@@ -192,6 +235,72 @@ class Call:
         return f"#{self.seq} {self.method or '<no method>'} {shown} -> {outcome}{marker}"
 
 
+@dataclass(frozen=True)
+class InlineAnswer:
+    """An accepted answerInlineQuery: the results as the bot sent them (parsed JSON)."""
+
+    query_id: str
+    results: tuple[JSONDict, ...]
+    next_offset: str = ""
+    is_personal: bool = False
+    cache_time: int | None = None
+    button: JSONDict | None = None
+
+    @property
+    def result_ids(self) -> list[str]:
+        return [str(result["id"]) for result in self.results]
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One attempt to deliver an update to the webhook; ``status`` 0 means no HTTP answer."""
+
+    update_id: int
+    status: int
+    at: float
+    attempt: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class _InlineQuery:
+    id: str
+    user: User
+    query: str
+    offset: str
+    chat_type: str
+
+
+@dataclass(frozen=True)
+class _ResultMessage:
+    """What a client posts when the user chooses an inline result."""
+
+    text: FormattedText
+    raw_text: str
+    parse_mode: str | None
+    reply_markup: JSONDict | None
+
+
+@dataclass(frozen=True)
+class _Webhook:
+    url: str
+    secret_token: str | None
+    max_connections: int
+    ip_address: str | None
+
+
+@dataclass
+class _Injection:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None
+    remaining: int
+
+
 @dataclass
 class ErrorExpectation:
     """A rejection a test provokes on purpose; see FakeTelegram.expect_error."""
@@ -207,10 +316,23 @@ class ErrorExpectation:
 
 
 class _ApiError(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        injected: bool = False,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
+        self.injected = injected
+
+
+class _TextTooLongError(ValueError):
+    """The parsed text is longer than 4096 UTF-16 code units."""
 
 
 class _ClientGoneError(Exception):
@@ -324,11 +446,122 @@ def _check_inline_keyboard(rows: object) -> None:
                 raise _bad_request("BUTTON_URL_INVALID")
 
 
+def _parse_text(raw: str, parse_mode: str | None) -> FormattedText:
+    """Message text as Telegram stores it: parsed with ``parse_mode``, cleaned and trimmed.
+
+    Raises EntityParseError, EmptyTextError or _TextTooLongError for the caller to word the
+    way its method does, and _ApiError for a parse mode the fake does not emulate.
+    """
+    mode = (parse_mode or "").lower()
+    if mode == "html":
+        parsed = parse_html(raw)
+    elif mode in ("markdown", "markdownv2"):
+        raise _bad_request(
+            f"the fake Telegram server does not emulate parse_mode {parse_mode}; use HTML"
+        )
+    elif not mode:
+        parsed = FormattedText(raw, ())
+    else:
+        raise _bad_request("unsupported parse_mode")
+    final = clean_and_trim(parsed)
+    check_entity_count(final.entities)
+    if utf16_len(final.text) > MAX_TEXT_UTF16:
+        raise _TextTooLongError
+    return final
+
+
+def _inline_result(result: object, seen: set[str]) -> tuple[JSONDict, _ResultMessage]:
+    """Checks one InlineQueryResult as Telegram does; returns it and the message it posts."""
+    if not isinstance(result, dict):
+        raise _bad_request(f"{_BAD_RESULT}InlineQueryResult must be an Object")
+    kind = result.get("type")
+    if not isinstance(kind, str) or kind not in _INLINE_RESULT_TYPES:
+        shown = kind if isinstance(kind, str) else ""
+        raise _bad_request(
+            f'{_BAD_RESULT}type "{shown}" is unsupported for the inline query result'
+        )
+    if kind != "article":
+        raise _bad_request(
+            f"the fake Telegram server does not emulate inline query results of type {kind}; "
+            "use article"
+        )
+    result_id = result.get("id")
+    if not isinstance(result_id, str):
+        raise _bad_request(f'{_BAD_RESULT}Field "id" must be of type String')
+    if not 1 <= len(result_id.encode("utf-8")) <= _MAX_RESULT_ID_BYTES:
+        raise _bad_request("RESULT_ID_INVALID")
+    if result_id in seen:
+        raise _bad_request("RESULT_ID_DUPLICATE")
+    seen.add(result_id)
+    title = result.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise _bad_request(f'{_BAD_RESULT}Field "title" must be a non-empty String')
+    for key in ("description", "url"):
+        if key in result and not isinstance(result[key], str):
+            raise _bad_request(f'{_BAD_RESULT}Field "{key}" must be of type String')
+    markup = result.get("reply_markup")
+    if markup is not None:
+        if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+            raise _bad_request(
+                f'{_BAD_RESULT}Field "reply_markup" must be an InlineKeyboardMarkup'
+            )
+        _check_inline_keyboard(markup["inline_keyboard"])
+    content = result.get("input_message_content")
+    if not isinstance(content, dict):
+        raise _bad_request(f'{_BAD_RESULT}Field "input_message_content" must be of type Object')
+    if "message_text" not in content:
+        raise _bad_request(
+            "the fake Telegram server emulates only text input_message_content "
+            "(InputTextMessageContent)"
+        )
+    raw = content["message_text"]
+    parse_mode = content.get("parse_mode") or None
+    if not isinstance(raw, str):
+        raise _bad_request(f'{_BAD_RESULT}Field "message_text" must be of type String')
+    if not (parse_mode is None or isinstance(parse_mode, str)):
+        raise _bad_request(f'{_BAD_RESULT}Field "parse_mode" must be of type String')
+    if content.get("entities"):
+        raise _bad_request(
+            'the fake Telegram server does not emulate the "entities" field; use parse_mode HTML'
+        )
+    try:
+        text = _parse_text(raw, parse_mode)
+    except EntityParseError as exc:
+        raise _bad_request(f"{_BAD_RESULT}Can't parse entities: {exc}") from None
+    except EmptyTextError:
+        raise _bad_request("MESSAGE_EMPTY") from None
+    except _TextTooLongError:
+        raise _bad_request("MESSAGE_TOO_LONG") from None
+    return result, _ResultMessage(text, raw, parse_mode, markup)
+
+
+def _check_results_button(button: object) -> None:
+    """An InlineQueryResultsButton: a text and either a Web App or a start parameter."""
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise _bad_request("can't parse inline query results button JSON object")
+    start = button.get("start_parameter")
+    if "start_parameter" in button and not (
+        isinstance(start, str) and _START_PARAMETER.fullmatch(start)
+    ):
+        raise _bad_request("START_PARAM_INVALID")
+
+
+def _retry_after_error(retry_after: int) -> _ApiError:
+    return _ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+
+
 class FakeTelegram:
     """A Telegram Bot API server on 127.0.0.1 that plays Telegram for one bot.
 
-    Use as a context manager or call start()/stop(). Tests play users with send() and press(),
-    then read what the bot did with messages_in(), sent_to(), edits_of() and calls.
+    Use as a context manager or call start()/stop(). Tests play users with send(), press(),
+    open_start_link(), inline_query() and choose_inline_result(), then read what the bot did
+    with messages_in(), sent_to(), replies_to(), edits_of(), inline_answer() and calls.
+
+    ``reads_all_group_messages`` and ``supports_inline_queries`` are the bot's BotFather
+    settings as getMe reports them (privacy mode per group is group()'s ``privacy``).
+    ``limits`` turns Telegram's flood control on (see tests/fakebot/flood.py for the exact
+    rules); ``clock`` is the clock flood control counts with, so that a test can step through
+    its windows without sleeping.
     """
 
     def __init__(
@@ -338,8 +571,14 @@ class FakeTelegram:
         bot_username: str = "newsbot_test_bot",
         bot_id: int | None = None,
         bot_first_name: str = "Newsbot Test",
+        reads_all_group_messages: bool = False,
+        supports_inline_queries: bool = True,
+        limits: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        self.reads_all_group_messages = reads_all_group_messages
+        self.supports_inline_queries = supports_inline_queries
         self.bot_user = User(
             id=bot_id if bot_id is not None else int(token.split(":", 1)[0]),
             first_name=bot_first_name,
@@ -366,9 +605,21 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._calls: list[Call] = []
         self._expectations: list[ErrorExpectation] = []
+        self._injections: list[_Injection] = []
+        self._limits = limits
+        self._flood = FloodControl(clock)
+        self._inline_queries: dict[str, _InlineQuery] = {}
+        self._inline_answers: dict[str, InlineAnswer] = {}
+        self._inline_messages: dict[tuple[str, str], _ResultMessage] = {}
+        self._webhook: _Webhook | None = None
+        self._webhook_target: str | None = None
+        self._webhook_error: tuple[int, str] | None = None
+        self._deliveries: list[WebhookDelivery] = []
+        self._delivery_thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[_Params, socket.socket], Any]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
+            "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "setmycommands": self._set_my_commands,
@@ -380,6 +631,7 @@ class FakeTelegram:
             "deletemessage": self._delete_message,
             "sendchataction": self._send_chat_action,
             "answercallbackquery": self._answer_callback_query,
+            "answerinlinequery": self._answer_inline_query,
             "getchat": self._get_chat,
             "close": self._always_true,
             "logout": self._always_true,
@@ -400,10 +652,17 @@ class FakeTelegram:
             daemon=True,
         )
         self._thread.start()
+        self._delivery_thread = threading.Thread(
+            target=self._deliver_webhooks, name="fake-telegram-webhook", daemon=True
+        )
+        self._delivery_thread.start()
         return self
 
     def stop(self) -> None:
-        """Stops serving; pending long polls are answered at once and connections closed."""
+        """Stops serving; pending long polls are answered at once and connections closed.
+
+        Webhook delivery stops too (after the attempt in progress, if any).
+        """
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
@@ -414,7 +673,9 @@ class FakeTelegram:
         thread.join()
         server.server_close()
         server.close_connections(timeout=2.0)
-        self._server = self._thread = None
+        if self._delivery_thread is not None:
+            self._delivery_thread.join(_WEBHOOK_TIMEOUT_SECONDS + 1.0)
+        self._server = self._thread = self._delivery_thread = None
 
     def __enter__(self) -> "FakeTelegram":
         return self.start()
@@ -492,8 +753,7 @@ class FakeTelegram:
         with self._cond:
             known_chat = self._known_chat(chat)
             sender = self._known_user(user)
-            if known_chat.type == "private" and known_chat.id != sender.id:
-                raise ValueError(f"{sender.first_name} is not in private chat {known_chat.id}")
+            self._check_member(known_chat, sender)
             target = None
             if reply_to is not None:
                 target_id = reply_to.message_id if isinstance(reply_to, Message) else reply_to
@@ -504,22 +764,31 @@ class FakeTelegram:
                 cleaned = clean_and_trim(FormattedText(text, ()))
             except EmptyTextError:
                 raise ValueError("Telegram clients do not send empty messages") from None
-            message = Message(
-                chat=known_chat,
-                message_id=self._next_message_id(known_chat.id),
-                sender=sender,
-                date=int(time.time()),
-                text=cleaned.text,
-                entities=detect_entities(cleaned.text),
-                raw_text=text,
-                reply_to=target,
+            return self._post_user_message(
+                Message(
+                    chat=known_chat,
+                    message_id=self._next_message_id(known_chat.id),
+                    sender=sender,
+                    date=int(time.time()),
+                    text=cleaned.text,
+                    entities=detect_entities(cleaned.text),
+                    raw_text=text,
+                    reply_to=target,
+                    at=time.monotonic(),
+                )
             )
-            delivered = self._would_deliver(message) and self._queue_update(
-                "message", message.to_api()
+
+    def open_start_link(self, user: User | int, payload: str) -> Message:
+        """The user opens t.me/<bot>?start=<payload>: the client opens (or creates) the private
+        chat with the bot and sends "/start <payload>" from the user."""
+        if not _START_PARAMETER.fullmatch(payload):
+            raise ValueError(
+                f"a start payload is 1-64 characters of A-Z, a-z, 0-9, _ and -; got {payload!r}"
             )
-            message = replace(message, delivered=delivered)
-            self._messages[known_chat.id][message.message_id] = message
-            return message
+        with self._cond:
+            sender = self._known_user(user)
+            chat = self._chats.get(sender.id) or self.private_chat(sender)
+            return self.send(chat, sender, f"/start {payload}")
 
     def press(
         self, chat: Chat | int, user: User | int, message_id: int, callback_data: str
@@ -537,8 +806,7 @@ class FakeTelegram:
                     f"message {message_id} has no button with callback_data {callback_data!r}; "
                     f"it offers {offered}"
                 )
-            query_id = str(self._next_query_id)
-            self._next_query_id += 1
+            query_id = self._new_query_id()
             self._open_queries.add(query_id)
             self._queue_update(
                 "callback_query",
@@ -551,6 +819,155 @@ class FakeTelegram:
                 },
             )
             return query_id
+
+    def inline_query(
+        self, user: User | int, query: str, offset: str = "", chat_type: str = "private"
+    ) -> str:
+        """The user types "@<bot> <query>" in a chat of ``chat_type``; returns the query id.
+
+        ``chat_type`` is the Bot API's: "sender" (the user's private chat with the bot),
+        "private", "group", "supergroup" or "channel".
+        """
+        if not self.supports_inline_queries:
+            raise ValueError(
+                "the bot does not support inline queries (supports_inline_queries=False), so "
+                "clients do not send them"
+            )
+        if chat_type not in _INLINE_CHAT_TYPES:
+            raise ValueError(
+                f"chat_type is one of {sorted(_INLINE_CHAT_TYPES)}; got {chat_type!r}"
+            )
+        if len(query) > _MAX_INLINE_QUERY_CHARS:
+            raise ValueError(f"inline queries are at most {_MAX_INLINE_QUERY_CHARS} characters")
+        with self._cond:
+            sender = self._known_user(user)
+            inline = _InlineQuery(self._new_query_id(), sender, query, offset, chat_type)
+            self._inline_queries[inline.id] = inline
+            self._queue_update(
+                "inline_query",
+                {
+                    "id": inline.id,
+                    "from": sender.to_api(),
+                    "query": query,
+                    "offset": offset,
+                    "chat_type": chat_type,
+                },
+            )
+            return inline.id
+
+    def choose_inline_result(
+        self, user: User | int, query_id: str, result_id: str, chat: Chat | int
+    ) -> Message:
+        """The user picks a result the bot answered ``query_id`` with, in ``chat``.
+
+        The client posts the result's input_message_content as the user's message "via" the
+        bot. It reaches the bot as a message update only if Telegram would deliver it (always
+        in the private chat with the bot; in a group with privacy mode on, Telegram delivers
+        "messages sent via this bot"). No chosen_inline_result update is queued.
+        """
+        with self._cond:
+            sender = self._known_user(user)
+            known_chat = self._known_chat(chat)
+            inline = self._inline_queries.get(query_id)
+            if inline is None:
+                raise ValueError(f"no inline query {query_id!r}")
+            if inline.user.id != sender.id:
+                raise ValueError(
+                    f"inline query {query_id} is {inline.user.first_name}'s, not "
+                    f"{sender.first_name}'s"
+                )
+            answer = self._inline_answers.get(query_id)
+            if answer is None:
+                raise ValueError(
+                    f"the bot has not answered inline query {query_id}: there is nothing to choose"
+                )
+            content = self._inline_messages.get((query_id, result_id))
+            if content is None:
+                raise ValueError(
+                    f"the answer to inline query {query_id} has no result {result_id!r}; it "
+                    f"offers {answer.result_ids}"
+                )
+            self._check_member(known_chat, sender)
+            return self._post_user_message(
+                Message(
+                    chat=known_chat,
+                    message_id=self._next_message_id(known_chat.id),
+                    sender=sender,
+                    date=int(time.time()),
+                    text=content.text.text,
+                    entities=content.text.entities,
+                    raw_text=content.raw_text,
+                    parse_mode=content.parse_mode,
+                    reply_markup=content.reply_markup,
+                    via_bot=self.bot_user,
+                    at=time.monotonic(),
+                )
+            )
+
+    # -- webhooks, flood control and injected failures ----------------------------------------
+
+    def deliver_webhooks_to(self, local_url: str) -> None:
+        """Where updates for the webhook really go: the bot's local listener (plain HTTP on
+        127.0.0.1), as a reverse proxy behind the public https URL would forward them.
+
+        While a webhook is set, a background thread POSTs each update there as JSON, in order
+        and one at a time, retrying a failed attempt (no answer, or a status other than 2XX)
+        up to 5 attempts in all with a doubling backoff from 0.05 s, then giving the update up
+        as Telegram does. Every attempt is recorded in webhook_deliveries.
+        """
+        check_local_url(local_url)
+        with self._cond:
+            self._webhook_target = local_url
+            self._cond.notify_all()
+
+    def post_update_to_webhook(self, update: JSONDict, secret: str | None) -> int:
+        """POSTs ``update`` to the local webhook listener with ``secret`` in the secret-token
+        header (None: no header), as a forger would; returns the HTTP status (0: no answer).
+
+        Not recorded in webhook_deliveries and not taken from the update queue.
+        """
+        with self._cond:
+            target = self._webhook_target
+        if target is None:
+            raise ValueError("no local webhook listener: call deliver_webhooks_to() first")
+        status, _ = post_update(target, update, secret, _WEBHOOK_TIMEOUT_SECONDS)
+        return status
+
+    @property
+    def limits(self) -> bool:
+        """Whether flood control is on. While it is off, messages are neither refused nor
+        counted."""
+        with self._cond:
+            return self._limits
+
+    @limits.setter
+    def limits(self, enabled: bool) -> None:
+        with self._cond:
+            self._limits = enabled
+
+    def inject_error(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` calls of ``method`` fail with ``status`` and ``description``
+        (and ``parameters.retry_after`` if given) before the fake looks at them.
+
+        Such failures are marked expected: they do not count for assert_no_errors().
+        """
+        if method.lower() not in self._methods:
+            raise ValueError(f"the fake does not serve {method!r}")
+        if status == 200 or not 400 <= status <= 599:
+            raise ValueError("an injected failure needs an error status (4xx or 5xx)")
+        if times < 1:
+            raise ValueError("times is at least 1")
+        with self._cond:
+            self._injections.append(
+                _Injection(method.lower(), status, description, retry_after, times)
+            )
 
     # -- reading what happened ---------------------------------------------------------------
 
@@ -628,6 +1045,27 @@ class FakeTelegram:
             chat_id = self._known_chat(chat).id
             return [m for m in self._edits if (m.chat.id, m.message_id) == (chat_id, message_id)]
 
+    def replies_to(self, chat: Chat | int, message: "Message | int") -> list[Message]:
+        """Current state of the bot's messages in the chat that reply to ``message``, oldest
+        first; with Message.at, the latency of each answer."""
+        message_id = message.message_id if isinstance(message, Message) else message
+        return [
+            sent
+            for sent in self.sent_to(chat)
+            if sent.reply_to is not None and sent.reply_to.message_id == message_id
+        ]
+
+    def inline_answer(self, query_id: str) -> InlineAnswer | None:
+        """The bot's accepted answer to the inline query; None if it has not answered."""
+        with self._cond:
+            return self._inline_answers.get(query_id)
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every attempt to deliver an update to the webhook, in order."""
+        with self._cond:
+            return list(self._deliveries)
+
     def commands(
         self, scope: JSONDict | None = None, language_code: str = ""
     ) -> list[JSONDict] | None:
@@ -703,17 +1141,21 @@ class FakeTelegram:
             handler = self._methods.get(method.lower())
             if handler is None:
                 raise _ApiError(404, "Not Found")
+            self._take_injection(method)
             result = handler(_Params(params), connection)
         except _ClientGoneError:
             self._record(method, params, 0, None, "client hung up during the long poll")
             return None
         except _ApiError as exc:
-            self._record(method, params, exc.status, None, exc.description)
-            return exc.status, {
+            self._record(method, params, exc.status, None, exc.description, injected=exc.injected)
+            payload: JSONDict = {
                 "ok": False,
                 "error_code": exc.status,
                 "description": exc.description,
             }
+            if exc.retry_after is not None:
+                payload["parameters"] = {"retry_after": exc.retry_after}
+            return exc.status, payload
         except Exception as exc:  # a bug in the fake must fail the test, not look like Telegram
             traceback.print_exc()
             description = f"Internal Server Error: the fake Telegram crashed: {exc!r}"
@@ -731,6 +1173,22 @@ class FakeTelegram:
             raise _ApiError(401, "Unauthorized")
         return method
 
+    def _take_injection(self, method: str) -> None:
+        """Raises the failure injected for the next call of ``method``, if there is one."""
+        with self._cond:
+            injection = next((i for i in self._injections if i.method == method.lower()), None)
+            if injection is None:
+                return
+            injection.remaining -= 1
+            if injection.remaining == 0:
+                self._injections.remove(injection)
+        raise _ApiError(
+            injection.status,
+            injection.description,
+            retry_after=injection.retry_after,
+            injected=True,
+        )
+
     def _record(
         self,
         method: str,
@@ -738,6 +1196,8 @@ class FakeTelegram:
         status: int,
         result: Any,
         description: str | None,
+        *,
+        injected: bool = False,
     ) -> None:
         with self._cond:
             expectation = None
@@ -752,12 +1212,51 @@ class FakeTelegram:
                 status,
                 result,
                 description,
-                expected=expectation is not None,
+                expected=injected or expectation is not None,
             )
             if expectation is not None:
                 expectation.matched.append(call)
             self._calls.append(call)
             self._cond.notify_all()
+
+    # -- webhook delivery (its own thread) ------------------------------------------------------
+
+    def _deliver_webhooks(self) -> None:
+        """Posts queued updates to the local webhook listener, oldest first, one at a time."""
+        attempts = 0
+        attempted_id: int | None = None
+        next_try = 0.0
+        while True:
+            with self._cond:
+                while True:
+                    if self._stopping:
+                        return
+                    if self._webhook is not None and self._webhook_target and self._updates:
+                        if self._updates[0]["update_id"] != attempted_id:
+                            attempts, next_try = 0, 0.0
+                        wait = next_try - time.monotonic()
+                        if wait <= 0:
+                            break
+                        self._cond.wait(wait)
+                    else:
+                        self._cond.wait()
+                update = self._updates[0]
+                attempted_id = update["update_id"]
+                target, secret = self._webhook_target, self._webhook.secret_token
+            status, error = post_update(target, update, secret, _WEBHOOK_TIMEOUT_SECONDS)
+            now = time.monotonic()
+            with self._cond:
+                attempts += 1
+                self._deliveries.append(WebhookDelivery(attempted_id, status, now, attempts))
+                if error is not None:
+                    self._webhook_error = (int(time.time()), error)
+                if error is None or attempts >= _WEBHOOK_ATTEMPTS:
+                    # Delivered, or given up: either way the update leaves the queue.
+                    self._updates = [u for u in self._updates if u["update_id"] != attempted_id]
+                    attempted_id = None
+                else:
+                    next_try = now + _WEBHOOK_BACKOFF_SECONDS * 2 ** (attempts - 1)
+                self._cond.notify_all()
 
     # -- state helpers (callers hold the lock) ------------------------------------------------
 
@@ -784,10 +1283,31 @@ class FakeTelegram:
         self._last_message_id[chat_id] += 1
         return self._last_message_id[chat_id]
 
+    def _new_query_id(self) -> str:
+        query_id = str(self._next_query_id)
+        self._next_query_id += 1
+        return query_id
+
+    def _check_member(self, chat: Chat, user: User) -> None:
+        if chat.type == "private" and chat.id != user.id:
+            raise ValueError(f"{user.first_name} is not in private chat {chat.id}")
+
+    def _post_user_message(self, message: Message) -> Message:
+        """Stores a user's message and queues its update if Telegram would deliver it."""
+        delivered = self._would_deliver(message) and self._queue_update(
+            "message", message.to_api()
+        )
+        message = replace(message, delivered=delivered)
+        self._messages[message.chat.id][message.message_id] = message
+        return message
+
     def _would_deliver(self, message: Message) -> bool:
         if message.chat.type == "private" or not self._privacy[message.chat.id]:
             return True
         if message.reply_to is not None and message.reply_to.sender.id == self.bot_user.id:
+            return True
+        # Telegram's privacy mode lets "messages sent via this bot" through.
+        if message.via_bot is not None and message.via_bot.id == self.bot_user.id:
             return True
         # In privacy mode only a message that starts with a command for this bot gets through.
         command = next(
@@ -806,6 +1326,14 @@ class FakeTelegram:
         self._next_update_id += 1
         self._cond.notify_all()
         return True
+
+    def _flood_control(self, chat: Chat) -> None:
+        """Refuses a bot message into ``chat`` that Telegram's flood control would refuse."""
+        if not self._limits:
+            return
+        retry_after = self._flood.take(chat.id, group=chat.type != "private")
+        if retry_after is not None:
+            raise _retry_after_error(retry_after)
 
     def _chat_param(self, params: _Params) -> Chat:
         raw = params.raw.get("chat_id")
@@ -827,26 +1355,14 @@ class FakeTelegram:
                 'the fake Telegram server does not emulate the "entities" parameter; '
                 "use parse_mode HTML"
             )
-        mode = (parse_mode or "").lower()
         try:
-            if mode == "html":
-                parsed = parse_html(raw)
-            elif mode in ("markdown", "markdownv2"):
-                raise _bad_request(
-                    f"the fake Telegram server does not emulate parse_mode {parse_mode}; use HTML"
-                )
-            elif not mode:
-                parsed = FormattedText(raw, ())
-            else:
-                raise _bad_request("unsupported parse_mode")
-            final = clean_and_trim(parsed)
-            check_entity_count(final.entities)
+            final = _parse_text(raw, parse_mode)
         except EntityParseError as exc:
             raise _bad_request(f"can't parse entities: {exc}") from None
         except EmptyTextError:
             raise _bad_request("message text is empty") from None
-        if utf16_len(final.text) > MAX_TEXT_UTF16:
-            raise _bad_request("message is too long")
+        except _TextTooLongError:
+            raise _bad_request("message is too long") from None
         return final, raw, parse_mode
 
     def _reply_markup(self, params: _Params, *, inline_only: bool = False) -> JSONDict | None:
@@ -922,8 +1438,8 @@ class FakeTelegram:
         return {
             **self.bot_user.to_api(),
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "can_read_all_group_messages": self.reads_all_group_messages,
+            "supports_inline_queries": self.supports_inline_queries,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -932,13 +1448,11 @@ class FakeTelegram:
         offset = params.integer("offset")
         limit = min(max(params.integer("limit") or 100, 1), 100)
         timeout = max(params.number("timeout") or 0.0, 0.0)
-        allowed = params.json("allowed_updates", "allowed updates")
-        if allowed is not None and not (
-            isinstance(allowed, list) and all(isinstance(kind, str) for kind in allowed)
-        ):
-            raise _bad_request("can't parse allowed updates JSON object")
+        allowed = self._allowed_updates_param(params)
         deadline = time.monotonic() + timeout
         with self._cond:
+            if self._webhook is not None:
+                raise _ApiError(409, _WEBHOOK_CONFLICT)
             if allowed is not None:
                 self._allowed_updates = frozenset(allowed)
             if offset is not None and offset < 0:
@@ -959,9 +1473,19 @@ class FakeTelegram:
                     self._cond.wait(min(remaining, _HANGUP_CHECK_SECONDS))
                     if _client_gone(connection):
                         raise _ClientGoneError
+                    if self._webhook is not None:
+                        raise _ApiError(409, _WEBHOOK_CONFLICT)
             finally:
                 self._pending_polls -= 1
             return self._updates[:limit]
+
+    def _allowed_updates_param(self, params: _Params) -> list[str] | None:
+        allowed = params.json("allowed_updates", "allowed updates")
+        if allowed is not None and not (
+            isinstance(allowed, list) and all(isinstance(kind, str) for kind in allowed)
+        ):
+            raise _bad_request("can't parse allowed updates JSON object")
+        return allowed
 
     def _conflict(self, connection: socket.socket) -> None:
         """Ends a poll superseded by a newer one, unless its client left or the fake stops."""
@@ -974,16 +1498,70 @@ class FakeTelegram:
             self._cond.wait(0.01)
         raise _ApiError(409, _CONFLICT)
 
-    def _delete_webhook(self, params: _Params, connection: socket.socket) -> bool:
-        if params.flag("drop_pending_updates"):
-            with self._cond:
+    def _set_webhook(self, params: _Params, connection: socket.socket) -> bool:
+        url = params.text("url") or ""
+        if not url:  # "Use an empty string to remove webhook integration"
+            return self._delete_webhook(params, connection)
+        if params.raw.get("certificate"):
+            raise _bad_request(
+                "the fake Telegram server does not emulate self-signed webhook certificates"
+            )
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "https" or not parts.hostname:
+            raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        try:
+            port = parts.port
+        except ValueError:
+            raise _bad_request("bad webhook: Wrong port number specified in the URL") from None
+        if port is not None and port not in WEBHOOK_PORTS:
+            raise _bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
+        secret = params.text("secret_token") or None
+        if secret is not None and not SECRET_TOKEN.fullmatch(secret):
+            raise _bad_request("secret token contains unallowed characters")
+        allowed = self._allowed_updates_param(params)
+        # Telegram clamps max_connections into 1..100.
+        connections = min(
+            max(params.integer("max_connections") or _WEBHOOK_DEFAULT_CONNECTIONS, 1), 100
+        )
+        with self._cond:
+            if allowed is not None:
+                self._allowed_updates = frozenset(allowed)
+            if params.flag("drop_pending_updates"):
                 self._updates.clear()
+            self._webhook = _Webhook(url, secret, connections, params.text("ip_address") or None)
+            self._webhook_error = None
+            self._cond.notify_all()
+        return True
+
+    def _delete_webhook(self, params: _Params, connection: socket.socket) -> bool:
+        with self._cond:
+            if params.flag("drop_pending_updates"):
+                self._updates.clear()
+            self._webhook = None
+            self._webhook_error = None
+            self._cond.notify_all()
         return True
 
     def _get_webhook_info(self, params: _Params, connection: socket.socket) -> JSONDict:
         with self._cond:
-            pending = len(self._updates)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+            webhook = self._webhook
+            info: JSONDict = {
+                "url": webhook.url if webhook else "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+            if webhook is None:
+                return info
+            if webhook.ip_address is not None:
+                info["ip_address"] = webhook.ip_address
+            if self._webhook_error is not None:
+                info["last_error_date"], info["last_error_message"] = self._webhook_error
+            info["max_connections"] = webhook.max_connections
+            if self._allowed_updates:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+            return info
 
     def _set_my_commands(self, params: _Params, connection: socket.socket) -> bool:
         commands = params.json("commands", "bot commands")
@@ -1030,6 +1608,7 @@ class FakeTelegram:
             formatted, raw, parse_mode = self._formatted_text(params)
             markup = self._reply_markup(params)
             target = self._reply_target(params, chat)
+            self._flood_control(chat)
             message = Message(
                 chat=chat,
                 message_id=self._next_message_id(chat.id),
@@ -1041,6 +1620,7 @@ class FakeTelegram:
                 parse_mode=parse_mode,
                 reply_to=target,
                 reply_markup=markup,
+                at=time.monotonic(),
             )
             self._messages[chat.id][message.message_id] = message
             return message.to_api()
@@ -1066,6 +1646,7 @@ class FakeTelegram:
                     parse_mode=parse_mode,
                     reply_markup=markup,
                     edit_date=int(time.time()),
+                    edited_at=time.monotonic(),
                 )
             )
 
@@ -1079,7 +1660,12 @@ class FakeTelegram:
             if markup == _inline_markup(message.reply_markup):
                 raise _bad_request(_NOT_MODIFIED)
             return self._store_edit(
-                replace(message, reply_markup=markup, edit_date=int(time.time()))
+                replace(
+                    message,
+                    reply_markup=markup,
+                    edit_date=int(time.time()),
+                    edited_at=time.monotonic(),
+                )
             )
 
     def _delete_message(self, params: _Params, connection: socket.socket) -> bool:
@@ -1102,6 +1688,39 @@ class FakeTelegram:
             if query_id not in self._open_queries:
                 raise _bad_request(_QUERY_INVALID)
             self._open_queries.discard(query_id)
+        return True
+
+    def _answer_inline_query(self, params: _Params, connection: socket.socket) -> bool:
+        query_id = params.text("inline_query_id") or ""
+        results = params.json("results", "inline query results")
+        if results is None:
+            raise _bad_request('parameter "results" is required')
+        if not isinstance(results, list):
+            raise _bad_request("can't parse inline query results JSON object")
+        if len(results) > _MAX_INLINE_RESULTS:
+            raise _bad_request("RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        parsed = [_inline_result(result, seen) for result in results]
+        next_offset = params.text("next_offset") or ""
+        if len(next_offset.encode("utf-8")) > _MAX_NEXT_OFFSET_BYTES:
+            raise _bad_request("NEXT_OFFSET_INVALID")
+        button = params.json("button", "inline query results button")
+        if button is not None:
+            _check_results_button(button)
+        answer = InlineAnswer(
+            query_id=query_id,
+            results=tuple(result for result, _ in parsed),
+            next_offset=next_offset,
+            is_personal=params.flag("is_personal"),
+            cache_time=params.integer("cache_time"),
+            button=button,
+        )
+        with self._cond:
+            if query_id not in self._inline_queries or query_id in self._inline_answers:
+                raise _bad_request(_QUERY_INVALID)
+            self._inline_answers[query_id] = answer
+            for result, message in parsed:
+                self._inline_messages[query_id, result["id"]] = message
         return True
 
     def _get_chat(self, params: _Params, connection: socket.socket) -> JSONDict:
