@@ -66,7 +66,9 @@ def build_application(services: Services) -> BotApplication:
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .rate_limiter(AIORateLimiter())
+        # PTB's limiter retries nothing by default (max_retries=0): on RetryAfter it waits the
+        # time Telegram asks, holding every other request, then tries again, up to 3 times.
+        .rate_limiter(AIORateLimiter(max_retries=3))
         # Answers and a running /reindex must not wait for each other.
         .concurrent_updates(True)
         .post_init(announce_commands)

@@ -7,11 +7,11 @@ import html
 import logging
 import time
 
-from telegram import LinkPreviewOptions, Message, Update
-from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram import Message, Update
+from telegram.constants import ChatAction, ChatType
 from telegram.ext import ContextTypes
 
+from bot import output
 from bot.addressing import group_question
 from bot.render import render_answer_html
 from bot.services import ReindexRun, Services
@@ -22,7 +22,6 @@ from index.models import IndexReport
 
 logger = logging.getLogger(__name__)
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 SERVICES_KEY = "services"
 # Failures listed in the /reindex summary; the rest are counted, so the message stays short.
 SHOWN_FAILURES = 10
@@ -47,9 +46,7 @@ def in_group(message: Message) -> bool:
 
 async def send_html(message: Message, text: str) -> Message:
     """Reply with HTML; in groups as a reply to the question, so the thread stays readable."""
-    return await message.reply_html(
-        text, do_quote=in_group(message), link_preview_options=NO_PREVIEW
-    )
+    return await output.send(message, text, quote=in_group(message))
 
 
 async def answer_question(
@@ -144,11 +141,7 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def edit_progress(message: Message, text: str) -> None:
-    try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
-    except BadRequest as error:
-        if "not modified" not in str(error):
-            raise
+    await output.edit(message, text)
 
 
 async def run_reindex(services: Services, progress_message: Message, texts: Texts) -> None:

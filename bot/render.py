@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+import unicodedata
 from datetime import date, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.texts import Texts
@@ -21,14 +23,23 @@ from index.split import PARAGRAPH_SEPARATOR, greedy_join
 MESSAGE_LIMIT = 4096
 ENTITY_LIMIT = 100
 # Passages are at most 800 characters; these bounds keep any block within one message anyway.
-MAX_QUOTE_CHARS = 3000
-MAX_TITLE_CHARS = 300
+# They count UTF-16 code units, as Telegram does: an emoji beyond U+FFFF counts two.
+MAX_QUOTE_UNITS = 3000
+MAX_LINE_UNITS = 300
 JAKARTA = ZoneInfo("Asia/Jakarta")
 # Terminal answers wrap quotes at this width, indent included.
 TEXT_WIDTH = 96
 QUOTE = "    > "
 
 _TAG = re.compile(r"<(/?)[a-z-]+[^>]*>")
+# A URL's scheme, unless what follows the colon is a port ("example.com:8080/x").
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
+# Tags in HTML of unknown quality: any case, and a link's address quoted or not.
+_ANY_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:[\s/][^<>]*)?>")
+_LINK = re.compile(
+    r"""<a\s[^<>]*?href\s*=\s*["']?(?P<url>[^"'\s<>]+)[^<>]*>(?P<text>.*?)</a\s*>""",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def format_day(day: date, texts: Texts, year: bool = True) -> str:
@@ -100,27 +111,53 @@ def source_line(hit: Hit, texts: Texts) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram's limits."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def plain_length(message: str) -> int:
     """Length of an HTML message as Telegram counts it: parsed text, UTF-16 code units."""
-    text = html.unescape(_TAG.sub("", message))
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_length(html.unescape(_TAG.sub("", message)))
 
 
 def entity_count(message: str) -> int:
     return sum(1 for match in _TAG.finditer(message) if not match.group(1))
 
 
+def html_to_plain(message: str) -> str:
+    """The message as plain text, for when Telegram rejects its HTML: tags left out, a link's
+    address written after its text, character references decoded, cut to fit one message."""
+    linked = _LINK.sub(lambda link: f"{link['text']} ({link['url']})", message)
+    return shorten(html.unescape(_ANY_TAG.sub("", linked)), MESSAGE_LIMIT)
+
+
 def shorten(text: str, limit: int) -> str:
-    """The text, or its first words up to ``limit`` characters and an ellipsis."""
-    if len(text) <= limit:
+    """The text, or its first words and an ellipsis, within ``limit`` UTF-16 code units."""
+    if utf16_length(text) <= limit:
         return text
-    cut = text[: limit - 1]
+    # A character cut in half (the first unit of a pair) is left out by "ignore".
+    cut = text.encode("utf-16-le")[: 2 * (limit - 1)].decode("utf-16-le", "ignore")
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
+def link_target(url: str) -> str | None:
+    """The address Telegram links for ``url``, or None where it would refuse the link: an
+    http(s) address with a host (Telegram reads one without a scheme as http), without
+    spaces or control characters."""
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+        return None
+    target = url if _SCHEME.match(url) else f"http://{url}"
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # a malformed IPv6 host
+        return None
+    return target if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def quote_html(text: str, sentence: str | None) -> str:
     """The quote escaped, its answering sentence in bold (when the quote holds it whole)."""
-    quote = shorten(text, MAX_QUOTE_CHARS)
+    quote = shorten(text, MAX_QUOTE_UNITS)
     start = quote.find(sentence) if sentence else -1
     if sentence is None or start < 0:
         return html.escape(quote, quote=False)
@@ -140,22 +177,22 @@ def hit_block(hit: Hit, texts: Texts, sentence: str | None) -> str:
     message on its own."""
     lines = [f"<blockquote>{quote_html(hit.text, sentence)}</blockquote>"]
     if hit.title:
-        lines.append(f"<b>{html.escape(shorten(hit.title, MAX_TITLE_CHARS), quote=False)}</b>")
+        lines.append(f"<b>{html.escape(shorten(hit.title, MAX_LINE_UNITS), quote=False)}</b>")
     if source := source_line(hit, texts):
-        lines.append(html.escape(source, quote=False))
+        lines.append(html.escape(shorten(source, MAX_LINE_UNITS), quote=False))
     if hit.also_published_by:
         also = texts.also_published_by.format(outlets=", ".join(hit.also_published_by))
-        lines.append(f"<i>{html.escape(shorten(also, MAX_TITLE_CHARS), quote=False)}</i>")
-    if hit.url:
-        lines.append(f'<a href="{html.escape(hit.url)}">{html.escape(texts.read_more)}</a>')
+        lines.append(f"<i>{html.escape(shorten(also, MAX_LINE_UNITS), quote=False)}</i>")
+    if hit.url and (target := link_target(hit.url)):
+        lines.append(f'<a href="{html.escape(target)}">{html.escape(texts.read_more)}</a>')
     return "\n".join(lines)
 
 
 def not_found_html(answer: Answer, texts: Texts) -> str:
     lines = [html.escape(texts.not_found)]
     if answer.terms:
-        terms = ", ".join(answer.terms)
-        lines.append(f"<i>{html.escape(texts.searched_for.format(terms=terms))}</i>")
+        searched = texts.searched_for.format(terms=", ".join(answer.terms))
+        lines.append(f"<i>{html.escape(shorten(searched, MAX_LINE_UNITS))}</i>")
     return "\n".join(lines)
 
 

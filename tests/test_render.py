@@ -14,10 +14,12 @@ from bot.render import (
     MESSAGE_LIMIT,
     format_days,
     format_published,
+    html_to_plain,
     pack,
     plain_length,
     render_answer_html,
     render_answer_text,
+    shorten,
     source_line,
 )
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
@@ -244,3 +246,85 @@ def test_a_widened_window_says_what_was_asked_and_what_was_searched() -> None:
     )
     anytime = Answer("q", (hit(),), asked_window=asked)
     assert "hasil diambil dari semua tanggal" in render_answer_html(anytime, INDONESIAN_TEXTS)[0]
+
+
+def test_a_quote_is_shortened_by_utf16_units() -> None:
+    # 5,000 characters of emoji beyond U+FFFF: 7,500 UTF-16 units.
+    answer = Answer("q", (hit(text="😀 " * 2500, title="👩‍👩‍👧‍👦" * 200),))
+    [message] = render_answer_html(answer, INDONESIAN_TEXTS)
+    assert_telegram_accepts(message)
+    quote = parse_html(message).text.split("\n")[0]
+    assert quote.endswith("😀…")
+    assert utf16_len(quote) <= 3000
+
+
+def test_shorten_never_splits_a_character() -> None:
+    assert shorten("😀" * 10, 6) == "😀😀…"
+    assert shorten("a😀😀", 4) == "a😀…"
+    assert shorten("kata kata kata", 11) == "kata kata…"
+    assert shorten("kata", 4) == "kata"
+
+
+def test_a_long_source_line_is_shortened() -> None:
+    answer = Answer("q", (hit(outlet="Warta " * 1000, reporter="Budi " * 1000),))
+    [message] = render_answer_html(answer, ENGLISH_TEXTS)
+    assert_telegram_accepts(message)
+    assert "\nWarta Warta" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "/berita/1",
+        "//example.com/berita",
+        "mailto:redaksi@example.com",
+        "https://",
+        "http://[::1",
+        "https://example.com/a b",
+        "https://example.com/a\nb",
+    ],
+)
+def test_an_address_telegram_cannot_link_is_left_out(url: str) -> None:
+    [message] = render_answer_html(Answer("q", (hit(url=url),)), INDONESIAN_TEXTS)
+    assert_telegram_accepts(message)
+    assert "<a " not in message
+    assert "Harga cabai naik." in message
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        ("https://مثال.example/خبر?a=<1>", "https://مثال.example/خبر?a=<1>"),
+        ("HTTP://EXAMPLE.COM/X", "HTTP://EXAMPLE.COM/X"),
+        # Telegram reads an address without a scheme as http, and so does the bot.
+        ("www.example.com/berita", "http://www.example.com/berita"),
+        ("example.com:8080/x", "http://example.com:8080/x"),
+    ],
+)
+def test_an_address_telegram_links_is_linked(url: str, target: str) -> None:
+    [message] = render_answer_html(Answer("q", (hit(url=url),)), INDONESIAN_TEXTS)
+    assert_telegram_accepts(message)
+    assert parse_html(message).entities[-1]["url"] == target
+
+
+def test_a_long_list_of_searched_terms_is_shortened() -> None:
+    terms = tuple(str(number) for number in range(1000, 2000))
+    [message] = render_answer_html(Answer("q", (), terms), INDONESIAN_TEXTS)
+    assert_telegram_accepts(message)
+    assert "Kata yang dicari: 1000, 1001, 1002" in message
+    assert message.endswith("…</i>")
+
+
+def test_plain_text_of_html_keeps_link_addresses_and_fits_a_message() -> None:
+    assert html_to_plain('<a href="https://x.id/?a=1&amp;b=2">Baca</a>') == (
+        "Baca (https://x.id/?a=1&b=2)"
+    )
+    assert html_to_plain("<B>1 &lt; 2</B> &amp; <blockquote expandable>3</blockquote>") == (
+        "1 < 2 & 3"
+    )
+    # Broken markup: what is no tag stays, unterminated references are decoded as browsers do.
+    assert html_to_plain("a < b, c > d, <b>e &amp f") == "a < b, c > d, e & f"
+    cut = html_to_plain("😀" * 3000)
+    assert MESSAGE_LIMIT - 2 <= utf16_len(cut) <= MESSAGE_LIMIT
+    assert cut.endswith("😀…")
