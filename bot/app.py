@@ -5,29 +5,34 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     Update,
 )
-from telegram.error import InvalidToken
+from telegram.error import BadRequest, InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot import feeds, handlers
-from bot.config import BotSettings
+from bot.config import BotSettings, Webhook
 from bot.logs import configure_logging
 from bot.services import Services
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS, Texts
 from index.archive import Archive
+from index.conversations import Conversations
 from index.errors import NewsbotError
 
 logger = logging.getLogger(__name__)
@@ -36,16 +41,27 @@ BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def private_commands(texts: Texts) -> list[BotCommand]:
-    return [BotCommand("help", texts.command_help), BotCommand("reindex", texts.command_reindex)]
+    return [BotCommand("help", texts.command_help)]
 
 
 def group_commands(texts: Texts) -> list[BotCommand]:
     return [BotCommand("ask", texts.command_ask), BotCommand("help", texts.command_help)]
 
 
+def admin_commands(texts: Texts) -> list[BotCommand]:
+    return [
+        *private_commands(texts),
+        BotCommand("reindex", texts.command_reindex),
+        BotCommand("stats", texts.command_stats),
+        BotCommand("status", texts.command_status),
+    ]
+
+
 async def announce_commands(application: BotApplication) -> None:
-    """Command menus per scope, Indonesian by default and English for English clients."""
+    """Command menus per scope (private chats, groups, each admin's private chat), Indonesian
+    by default and English for English clients."""
     bot = application.bot
+    admins = application.bot_data[handlers.SERVICES_KEY].settings.admin_ids
     for texts, language in ((INDONESIAN_TEXTS, None), (ENGLISH_TEXTS, "en")):
         await bot.set_my_commands(
             private_commands(texts), scope=BotCommandScopeAllPrivateChats(), language_code=language
@@ -53,6 +69,20 @@ async def announce_commands(application: BotApplication) -> None:
         await bot.set_my_commands(
             group_commands(texts), scope=BotCommandScopeAllGroupChats(), language_code=language
         )
+        for admin in sorted(admins):
+            try:
+                await bot.set_my_commands(
+                    admin_commands(texts), scope=BotCommandScopeChat(admin), language_code=language
+                )
+            except BadRequest as error:
+                # Telegram knows an admin's chat only once they have started the bot.
+                if language is None:
+                    logger.warning(
+                        "admin %d has no admin command menu yet (%s): they should send /start"
+                        " to the bot, then restart it",
+                        admin,
+                        error.message,
+                    )
     logger.info(
         "started as @%s; sees plain @mentions in groups: %s",
         bot.username,
@@ -84,6 +114,10 @@ def build_application(services: Services) -> BotApplication:
             CommandHandler("help", handlers.help_command),
             CommandHandler("ask", handlers.ask_command),
             CommandHandler("reindex", handlers.reindex_command),
+            CommandHandler("stats", handlers.stats_command),
+            CommandHandler("status", handlers.status_command),
+            CallbackQueryHandler(handlers.button),
+            InlineQueryHandler(handlers.inline_query),
             # Any plain text in a private chat is a question.
             MessageHandler(
                 filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.private_text
@@ -108,14 +142,38 @@ def build_application(services: Services) -> BotApplication:
     return application
 
 
-def run_polling(settings: BotSettings, archive: Archive, log_level: str | int = "INFO") -> None:
+def run(settings: BotSettings, archive: Archive, conversations: Conversations) -> None:
+    """Serve until SIGINT or SIGTERM: long polling, or a webhook when one is configured. On
+    the way out, answers in progress are finished and a running reindex is stopped."""
     # Before the application exists: PTB logs its API URL, token included, as it builds the bot.
-    configure_logging(log_level, secrets=(settings.token,))
-    application = build_application(Services(settings=settings, archive=archive))
+    configure_logging(settings.log_level, secrets=(settings.token,))
+    services = Services(settings=settings, archive=archive, conversations=conversations)
+    application = build_application(services)
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        serve(application, settings.webhook)
     except InvalidToken:
         # PTB's message quotes the token; the traceback would print it.
         raise NewsbotError(
             "Telegram rejected TELEGRAM_BOT_TOKEN: copy the bot's current token from @BotFather"
         ) from None
+
+
+def serve(application: BotApplication, webhook: Webhook | None) -> None:
+    if webhook is None:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    application.run_webhook(**webhook_arguments(webhook))
+
+
+def webhook_arguments(webhook: Webhook) -> dict[str, Any]:
+    """PTB's webhook server settings: listen locally behind the proxy, on the public URL's path
+    (the proxy forwards it unchanged), and refuse requests without the secret."""
+    host, port = webhook.listen
+    return {
+        "listen": host,
+        "port": port,
+        "url_path": urlsplit(webhook.url).path.lstrip("/"),
+        "webhook_url": webhook.url,
+        "secret_token": webhook.secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }

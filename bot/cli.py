@@ -22,6 +22,7 @@ from bot.render import render_answer_text
 from bot.texts import texts_for
 from index.analysis import detect_language
 from index.archive import DEFAULT_K, Archive, stats_of
+from index.conversations import Conversations
 from index.errors import NewsbotError
 from index.evaluate import DEPTH as EVAL_DEPTH
 from index.evaluate import EvalReport, QuestionFileError, evaluate, read_questions
@@ -318,7 +319,7 @@ def stats(db: str | None) -> None:
 @main.command()
 @db_option
 def run(db: str | None) -> None:
-    """Run the Telegram bot (long polling)."""
+    """Run the Telegram bot: long polling, or a webhook when NEWSBOT_WEBHOOK_URL is set."""
     try:
         settings = BotSettings.from_env(load_environment(), db)
     except ConfigError as error:
@@ -326,8 +327,15 @@ def run(db: str | None) -> None:
     try:
         # Telegram loads only here: the indexer's worker processes import this module again
         # (it is the program's main) and need none of it.
-        from bot.app import run_polling  # noqa: PLC0415
+        # PTB's durations as timedelta, its coming default; otherwise it warns at every flood
+        # wait Telegram asks for.
+        os.environ.setdefault("PTB_TIMEDELTA", "1")
+        from bot.app import run as run_bot  # noqa: PLC0415
 
-        run_polling(settings, open_archive(settings.db_path))
+        if not settings.db_path.is_file():
+            open_archive(settings.db_path)  # fails, saying how to create the archive
+        # The bot's own tables come with the archive's schema: this brings it up to date.
+        conversations = Conversations(settings.db_path)
+        run_bot(settings, open_archive(settings.db_path), conversations)
     except NewsbotError as error:
         fail(str(error))

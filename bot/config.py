@@ -29,8 +29,29 @@ KEYS: dict[str, str] = {
     "NEWSBOT_FETCH_PAGES": "on/off: fetch each feed entry's page for its full text (on).",
     "NEWSBOT_FEEDS": "RSS/Atom feed URLs the bot polls, separated by spaces or newlines.",
     "NEWSBOT_FEED_INTERVAL": "How often the bot polls the feeds, e.g. 15m, 1h, 90s (15m).",
+    "NEWSBOT_GROUP_COOLDOWN": (
+        "Shortest time between two answers in one group, e.g. 10s; questions asked sooner wait"
+        " their turn (10s)."
+    ),
+    "NEWSBOT_RESULTS_TTL": "How long the ◀ ▶ and 👍 👎 buttons of an answer keep working (24h).",
+    "NEWSBOT_WEBHOOK_URL": (
+        "Public https:// address Telegram posts updates to; empty: the bot polls (the default)."
+    ),
+    "NEWSBOT_WEBHOOK_LISTEN": (
+        "host:port the webhook server listens on, behind your reverse proxy (127.0.0.1:8443)."
+    ),
+    "NEWSBOT_WEBHOOK_SECRET": (
+        "Required with NEWSBOT_WEBHOOK_URL: 1-256 letters, digits, _ or -; Telegram sends it"
+        " with every update and the bot refuses updates without it."
+    ),
+    "NEWSBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (INFO).",
 }
 DEFAULT_FEED_INTERVAL = timedelta(minutes=15)
+DEFAULT_GROUP_COOLDOWN = timedelta(seconds=10)
+DEFAULT_RESULTS_TTL = timedelta(hours=24)
+DEFAULT_WEBHOOK_LISTEN = ("127.0.0.1", 8443)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)")
 _DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _SWITCHES = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False}
@@ -134,14 +155,65 @@ def _feeds(raw: str, problems: list[str]) -> tuple[str, ...]:
     return feeds
 
 
-def _interval(raw: str, problems: list[str]) -> timedelta:
+def _duration(
+    env: Mapping[str, str], key: str, default: timedelta, problems: list[str]
+) -> timedelta:
+    raw = env.get(key, "")
     if not raw.strip():
-        return DEFAULT_FEED_INTERVAL
+        return default
     try:
         return parse_duration(raw)
     except ValueError as error:
-        problems.append(f"NEWSBOT_FEED_INTERVAL: {error}")
-        return DEFAULT_FEED_INTERVAL
+        problems.append(f"{key}: {error}")
+        return default
+
+
+def _listen(raw: str, problems: list[str]) -> tuple[str, int]:
+    if not raw:
+        return DEFAULT_WEBHOOK_LISTEN
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        problems.append(f"NEWSBOT_WEBHOOK_LISTEN: {raw!r} must be host:port, e.g. 127.0.0.1:8443")
+        return DEFAULT_WEBHOOK_LISTEN
+    return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates, and where the bot listens for them behind a proxy."""
+
+    url: str
+    secret: str = field(repr=False)
+    listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
+
+
+def _webhook(env: Mapping[str, str], problems: list[str]) -> Webhook | None:
+    url = env.get("NEWSBOT_WEBHOOK_URL", "").strip()
+    secret = env.get("NEWSBOT_WEBHOOK_SECRET", "").strip()
+    listen = _listen(env.get("NEWSBOT_WEBHOOK_LISTEN", "").strip(), problems)
+    if not url:
+        return None
+    if not url.startswith("https://"):
+        problems.append(
+            f"NEWSBOT_WEBHOOK_URL: {url!r} must start with https:// (Telegram posts only to"
+            " HTTPS); leave it empty to poll instead"
+        )
+    if not secret:
+        problems.append(
+            "NEWSBOT_WEBHOOK_SECRET is required with NEWSBOT_WEBHOOK_URL: set 1-256 letters,"
+            " digits, _ or -, e.g. the output of `openssl rand -hex 32`"
+        )
+    elif not _SECRET.fullmatch(secret):
+        problems.append("NEWSBOT_WEBHOOK_SECRET may hold only 1-256 letters, digits, _ or -")
+    return Webhook(url=url, secret=secret, listen=listen)
+
+
+def _log_level(raw: str, problems: list[str]) -> str:
+    level = raw.strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        problems.append(f"NEWSBOT_LOG_LEVEL: {raw!r} must be one of {', '.join(LOG_LEVELS)}")
+        return "INFO"
+    return level
 
 
 @dataclass(frozen=True)
@@ -156,6 +228,10 @@ class BotSettings:
     read_options: ReadOptions = field(default_factory=ReadOptions)
     feeds: tuple[str, ...] = ()
     feed_interval: timedelta = DEFAULT_FEED_INTERVAL
+    group_cooldown: timedelta = DEFAULT_GROUP_COOLDOWN
+    results_ttl: timedelta = DEFAULT_RESULTS_TTL
+    webhook: Webhook | None = None
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], db_option: str | None = None) -> BotSettings:
@@ -180,7 +256,11 @@ class BotSettings:
         )
         options = _read_options(env, problems)
         feeds = _feeds(env.get("NEWSBOT_FEEDS", ""), problems)
-        interval = _interval(env.get("NEWSBOT_FEED_INTERVAL", ""), problems)
+        interval = _duration(env, "NEWSBOT_FEED_INTERVAL", DEFAULT_FEED_INTERVAL, problems)
+        cooldown = _duration(env, "NEWSBOT_GROUP_COOLDOWN", DEFAULT_GROUP_COOLDOWN, problems)
+        results_ttl = _duration(env, "NEWSBOT_RESULTS_TTL", DEFAULT_RESULTS_TTL, problems)
+        webhook = _webhook(env, problems)
+        log_level = _log_level(env.get("NEWSBOT_LOG_LEVEL", ""), problems)
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -192,4 +272,8 @@ class BotSettings:
             read_options=options,
             feeds=feeds,
             feed_interval=interval,
+            group_cooldown=cooldown,
+            results_ttl=results_ttl,
+            webhook=webhook,
+            log_level=log_level,
         )

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram.ext import ContextTypes
 
 from bot.handlers import services_of
-from bot.services import Services
+from bot.services import FeedPoll, Services
 from index.errors import ReindexBusyError, WriterBusyError
 from index.ingest import index_sources
 from index.models import IndexReport
@@ -40,7 +40,9 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     except Exception:
         # Logged here rather than by the update error handler: no chat to apologise to.
         logger.exception("feeds: poll failed; next poll as scheduled")
+        record_polls(services, None)
         return
+    record_polls(services, report)
     # Counts only: failure reasons name URLs, which may carry a private feed's key.
     logger.info(
         "feeds: %d polled in %.1f s: added %d, updated %d, unchanged %d, failed %d, notices %d",
@@ -52,6 +54,16 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
         report.failed,
         len(report.notices),
     )
+
+
+def record_polls(services: Services, report: IndexReport | None) -> None:
+    """For /status: when each feed was last polled and whether it could be read."""
+    polled = datetime.now(UTC)
+    for feed in services.settings.feeds:
+        failed = report is None or any(
+            failure.where.startswith(feed) for failure in report.failures
+        )
+        services.feed_polls[feed] = FeedPoll(polled, failed)
 
 
 def refresh_feeds(services: Services) -> IndexReport:

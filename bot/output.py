@@ -132,3 +132,12 @@ async def typing(chat: Chat) -> AsyncIterator[None]:
             await asyncio.wait_for(task, TYPING_GRACE)
         except TimeoutError:
             logger.debug("typing action to chat %d cancelled after %.1fs", chat.id, TYPING_GRACE)
+
+
+async def drop_buttons(message: Message) -> None:
+    """Takes the inline keyboard off the bot's ``message``; one without any is no error."""
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if not _not_modified(error):
+            raise

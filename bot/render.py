@@ -11,13 +11,15 @@ import html
 import re
 import textwrap
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.texts import Texts
 from index.answer import marked_sentence
-from index.models import Answer, DateWindow, Hit
+from index.conversations import Usage
+from index.models import Answer, ArchiveStats, DateWindow, Hit
 from index.split import PARAGRAPH_SEPARATOR, greedy_join
 
 MESSAGE_LIMIT = 4096
@@ -40,6 +42,24 @@ _LINK = re.compile(
     r"""<a\s[^<>]*?href\s*=\s*["']?(?P<url>[^"'\s<>]+)[^<>]*>(?P<text>.*?)</a\s*>""",
     re.IGNORECASE | re.DOTALL,
 )
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    url: str
+    polled: datetime | None
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class BotStatus:
+    """What /status shows; every moment timezone-aware."""
+
+    now: datetime
+    started: datetime
+    last_indexed: datetime | None
+    reindexing: bool
+    feeds: tuple[FeedStatus, ...]
 
 
 def format_day(day: date, texts: Texts, year: bool = True) -> str:
@@ -209,17 +229,129 @@ def pack(blocks: list[str]) -> list[str]:
     return list(greedy_join(blocks, "\n\n", fits_one_message))
 
 
-def render_answer_html(answer: Answer, texts: Texts) -> list[str]:
-    """The answer as one or more Telegram HTML messages: the quotes that answer, or "not
-    found" with what was searched and the nearest matches."""
+def answer_heading(answer: Answer, texts: Texts) -> str:
+    """What goes above the quotes: the days searched and, for a declined question, "not
+    found", the terms searched and the "perhaps related" label."""
     notes = "\n".join(notes_html(answer, texts))
-    blocks = [hit_block(hit, texts, marked_sentence(answer, hit)) for hit in answer.hits]
     if answer.answered:
-        return pack([notes, *blocks] if notes else blocks)
+        return notes
     heading = "\n".join(filter(None, (not_found_html(answer, texts), notes)))
-    if blocks:
+    if answer.hits:
         heading += f"\n\n{html.escape(texts.perhaps_related)}"
-    return pack([heading, *blocks])
+    return heading
+
+
+@dataclass(frozen=True)
+class Page:
+    """One message of an answer the reader pages through, and the hits it quotes."""
+
+    text: str
+    hits: tuple[Hit, ...]
+
+
+def answer_pages(answer: Answer, texts: Texts, per_page: int) -> list[Page]:
+    """The answer as pages the reader turns with ◀ ▶: each at most ``per_page`` quotes under
+    the heading, one message each (quotes that do not fit together get a page each)."""
+    heading = answer_heading(answer, texts)
+    hits = answer.hits
+    blocks = [hit_block(hit, texts, marked_sentence(answer, hit)) for hit in hits]
+    pages: list[Page] = []
+    for start in range(0, max(len(blocks), 1), per_page):
+        shown = slice(start, start + per_page)
+        text = "\n\n".join(filter(None, (heading, *blocks[shown])))
+        if fits_one_message(text) or len(blocks[shown]) <= 1:
+            pages.append(Page(text, hits[shown]))
+            continue
+        pages.extend(
+            Page("\n\n".join(filter(None, (heading, block))), (hit,))
+            for block, hit in zip(blocks[shown], hits[shown], strict=True)
+        )
+    return pages
+
+
+def render_answer_html(answer: Answer, texts: Texts) -> list[str]:
+    """The answer as Telegram HTML messages: the quotes that answer, or "not found" with what
+    was searched and the nearest matches; as few messages as fit, the heading once."""
+    heading = answer_heading(answer, texts)
+    blocks = [hit_block(hit, texts, marked_sentence(answer, hit)) for hit in answer.hits]
+    return pack([heading, *blocks] if heading else blocks)
+
+
+def format_duration(seconds: float, texts: Texts) -> str:
+    """The two largest units: ``2 jam 5 menit``, ``3 d 4 h``, ``40 detik``."""
+    days, hours, minutes, whole = (
+        int(seconds // 86400),
+        int(seconds % 86400 // 3600),
+        int(seconds % 3600 // 60),
+        int(seconds % 60),
+    )
+    parts = [
+        f"{amount}{unit}"
+        for amount, unit in zip((days, hours, minutes, whole), texts.duration_units, strict=True)
+        if amount
+    ]
+    return " ".join(parts[:2]) or f"0{texts.duration_units[3]}"
+
+
+def format_moment(moment: datetime, texts: Texts) -> str:
+    """``29 November 2026, 13.05 WIB``."""
+    return format_published(moment.isoformat(), None, texts)
+
+
+def stats_html(stats: ArchiveStats, usage: Usage, texts: Texts) -> str:
+    """/stats: what the archive holds, the questions asked and the readers' votes."""
+    last_indexed = (
+        format_moment(datetime.fromisoformat(stats.last_indexed), texts)
+        if stats.last_indexed
+        else texts.never
+    )
+    rate = f"{100 * usage.declined / usage.questions:.0f}%" if usage.questions else "–"
+    text = texts.stats.format(
+        articles=stats.articles,
+        passages=stats.passages,
+        stories=stats.stories,
+        outlet_count=len(stats.outlets),
+        last_indexed=html.escape(last_indexed),
+        questions=usage.questions,
+        answered=usage.answered,
+        declined=usage.declined,
+        decline_rate=rate,
+        helpful=usage.helpful,
+        unhelpful=usage.unhelpful,
+    )
+    if stats.outlets:
+        largest = ", ".join(f"{outlet} ({count})" for outlet, count in stats.outlets[:5])
+        text += "\n\n" + html.escape(texts.stats_outlets.format(outlets=largest))
+    return text
+
+
+def status_html(status: BotStatus, texts: Texts) -> str:
+    """/status: uptime, how old the index is, whether a reindex runs, each feed's last poll."""
+    indexed = texts.never
+    index_age = "–"
+    if status.last_indexed is not None:
+        indexed = format_moment(status.last_indexed, texts)
+        index_age = format_duration((status.now - status.last_indexed).total_seconds(), texts)
+    lines = [
+        texts.status.format(
+            started=html.escape(format_moment(status.started, texts)),
+            uptime=format_duration((status.now - status.started).total_seconds(), texts),
+            indexed=html.escape(indexed),
+            index_age=index_age,
+            reindexing=texts.yes if status.reindexing else texts.no,
+        ),
+        "",
+    ]
+    if not status.feeds:
+        lines.append(html.escape(texts.status_no_feeds))
+    for feed in status.feeds:
+        polled = texts.status_feed_never
+        if feed.polled is not None:
+            polled = format_moment(feed.polled, texts)
+            if feed.failed:
+                polled = texts.status_feed_failed.format(when=polled)
+        lines.append(html.escape(texts.status_feed.format(feed=feed.url, polled=polled)))
+    return "\n".join(lines)
 
 
 def render_answer_text(answer: Answer, texts: Texts) -> str:

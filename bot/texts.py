@@ -41,10 +41,33 @@ class Texts:
     reindex_done: str
     reindex_failure_line: str
     reindex_failed: str
+    reindex_stopped: str
     sorry: str
     command_help: str
     command_ask: str
     command_reindex: str
+    command_stats: str
+    command_status: str
+    help_admin: str
+    admin_only: str
+    results_expired: str
+    vote_thanks: str
+    see_all_results: str
+    group_busy: str
+    inline_related: str
+    inline_not_found: str
+    stats: str
+    stats_outlets: str
+    status: str
+    status_feed: str
+    status_feed_never: str
+    status_feed_failed: str
+    status_no_feeds: str
+    never: str
+    yes: str
+    no: str
+    # Days, hours, minutes, seconds, as durations are written.
+    duration_units: tuple[str, str, str, str]
 
 
 INDONESIAN_TEXTS = Texts(
@@ -107,10 +130,57 @@ INDONESIAN_TEXTS = Texts(
     ),
     reindex_failure_line="• {where}: {reason}",
     reindex_failed="Pembaruan indeks gagal: {reason}. Indeks lama tetap dipakai.",
+    reindex_stopped="Pembaruan indeks dihentikan karena bot dimatikan. Indeks lama tetap dipakai.",
     sorry="Maaf, terjadi kesalahan. Silakan coba lagi sebentar lagi.",
     command_help="Cara bertanya",
     command_ask="Tanya arsip berita",
     command_reindex="Perbarui indeks (admin)",
+    command_stats="Statistik arsip dan pertanyaan (admin)",
+    command_status="Keadaan bot, indeks, dan feed (admin)",
+    help_admin=(
+        "\n\nUntuk admin:\n"
+        "/reindex — baca ulang sumber berita\n"
+        "/stats — isi arsip, pertanyaan yang dijawab, penilaian pembaca\n"
+        "/status — waktu aktif, umur indeks, feed"
+    ),
+    admin_only="Maaf, perintah ini hanya untuk admin bot.",
+    results_expired="Hasil ini sudah kedaluwarsa. Silakan ajukan pertanyaannya lagi.",
+    vote_thanks="Terima kasih atas penilaian Anda.",
+    see_all_results="Semua hasil (chat pribadi)",
+    group_busy=(
+        "Sedang banyak pertanyaan di grup ini. Silakan tanyakan lagi dalam {seconds} detik."
+    ),
+    inline_related="Mungkin terkait",
+    inline_not_found="Tidak ada berita di arsip yang menjawab: {question}",
+    stats=(
+        "<b>Arsip</b>\n"
+        "Artikel: {articles}\n"
+        "Bagian (passage): {passages}\n"
+        "Cerita: {stories}\n"
+        "Media: {outlet_count}\n"
+        "Terakhir diindeks: {last_indexed}\n\n"
+        "<b>Pertanyaan</b>\n"
+        "Diajukan: {questions}\n"
+        "Dijawab: {answered}\n"
+        "Tidak ditemukan: {declined} ({decline_rate})\n\n"
+        "<b>Penilaian pembaca</b>\n"
+        "👍 {helpful} · 👎 {unhelpful}"
+    ),
+    stats_outlets="Media terbanyak: {outlets}",
+    status=(
+        "<b>Status</b>\n"
+        "Aktif sejak: {started} ({uptime})\n"
+        "Indeks diperbarui: {indexed} ({index_age} lalu)\n"
+        "Pembaruan indeks berjalan: {reindexing}"
+    ),
+    status_feed="• {feed}: {polled}",
+    status_feed_never="belum pernah dibaca",
+    status_feed_failed="{when}, gagal dibaca (lihat log)",
+    status_no_feeds="Tidak ada feed (NEWSBOT_FEEDS kosong).",
+    never="belum pernah",
+    yes="ya",
+    no="tidak",
+    duration_units=(" hari", " jam", " menit", " detik"),
 )
 
 ENGLISH_TEXTS = Texts(
@@ -174,10 +244,58 @@ ENGLISH_TEXTS = Texts(
     ),
     reindex_failure_line="• {where}: {reason}",
     reindex_failed="The index update failed: {reason}. The previous index is still serving.",
+    reindex_stopped=(
+        "The index update stopped because the bot is shutting down. The previous index is"
+        " still serving."
+    ),
     sorry="Sorry, something went wrong. Please try again in a moment.",
     command_help="How to ask",
     command_ask="Ask the news archive",
     command_reindex="Update the index (admins)",
+    command_stats="Archive and question statistics (admins)",
+    command_status="Bot, index and feed status (admins)",
+    help_admin=(
+        "\n\nFor admins:\n"
+        "/reindex — re-read the news sources\n"
+        "/stats — the archive, questions answered, readers' votes\n"
+        "/status — uptime, index age, feeds"
+    ),
+    admin_only="Sorry, this command is for the bot's admins only.",
+    results_expired="These results have expired. Please ask the question again.",
+    vote_thanks="Thank you for your feedback.",
+    see_all_results="All results (private chat)",
+    group_busy="Many questions in this group right now. Please ask again in {seconds} s.",
+    inline_related="Perhaps related",
+    inline_not_found="Nothing in the archive answers: {question}",
+    stats=(
+        "<b>Archive</b>\n"
+        "Articles: {articles}\n"
+        "Passages: {passages}\n"
+        "Stories: {stories}\n"
+        "Outlets: {outlet_count}\n"
+        "Last indexed: {last_indexed}\n\n"
+        "<b>Questions</b>\n"
+        "Asked: {questions}\n"
+        "Answered: {answered}\n"
+        "Not found: {declined} ({decline_rate})\n\n"
+        "<b>Readers' votes</b>\n"
+        "👍 {helpful} · 👎 {unhelpful}"
+    ),
+    stats_outlets="Largest outlets: {outlets}",
+    status=(
+        "<b>Status</b>\n"
+        "Up since: {started} ({uptime})\n"
+        "Index updated: {indexed} ({index_age} ago)\n"
+        "Index update running: {reindexing}"
+    ),
+    status_feed="• {feed}: {polled}",
+    status_feed_never="not read yet",
+    status_feed_failed="{when}, could not be read (see the log)",
+    status_no_feeds="No feeds (NEWSBOT_FEEDS is empty).",
+    never="never",
+    yes="yes",
+    no="no",
+    duration_units=(" d", " h", " min", " s"),
 )
 
 ASK_EXAMPLE = {

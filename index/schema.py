@@ -142,6 +142,25 @@ def _find_the_latest_articles(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX articles_by_published ON articles(published)")
 
 
+def _remember_conversations(db: sqlite_utils.Database) -> None:
+    # What the bot keeps of its answers (for the ◀ ▶ and 👍 👎 buttons until they expire), the
+    # readers' votes, and one row per question without its text (for /stats).
+    db.execute(
+        "CREATE TABLE answers (answer_id TEXT PRIMARY KEY, created_at REAL NOT NULL,"
+        " chat_id INTEGER NOT NULL, user_id INTEGER, answer TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX answers_by_created_at ON answers(created_at)")
+    db.execute(
+        "CREATE TABLE feedback (answer_id TEXT NOT NULL, user_id INTEGER NOT NULL,"
+        " helpful INTEGER NOT NULL, question TEXT NOT NULL, passages TEXT NOT NULL,"
+        " voted_at REAL NOT NULL, PRIMARY KEY (answer_id, user_id))"
+    )
+    db.execute(
+        "CREATE TABLE questions (asked_at REAL NOT NULL, chat_type TEXT NOT NULL,"
+        " answered INTEGER NOT NULL, hits INTEGER NOT NULL, seconds REAL NOT NULL)"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_tables,
     _mark_estimated_dates,
@@ -154,6 +173,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _code_postings,
     _find_copies_of_a_story,
     _find_the_latest_articles,
+    _remember_conversations,
 )
 
 

@@ -38,10 +38,11 @@ class ArticleState:
     content_hash: str
 
 
-def open_for_writing(path: Path) -> sqlite_utils.Database:
-    """Open or create the archive, schema up to date, WAL so readers go on during writes."""
+def open_for_writing(path: Path, any_thread: bool = False) -> sqlite_utils.Database:
+    """Open or create the archive, schema up to date, WAL so readers go on during writes;
+    ``any_thread`` for a connection its owner guards with a lock and uses from many threads."""
     try:
-        db = sqlite_utils.Database(path)
+        db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=not any_thread))
         db.enable_wal()
         # In WAL mode this syncs at checkpoints, not at every commit: a crash of the process
         # loses nothing, a power cut at worst the last batches, and the file stays consistent.

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import json
 import shutil
+import socket
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from bot.app import BotApplication, announce_commands
+from bot.app import BotApplication, announce_commands, build_application, webhook_arguments
 from bot.cli import main
-from bot.config import BotSettings
+from bot.config import BotSettings, Webhook
 from bot.services import Services
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
+from bot.turns import GroupTurns
 from index.answer import CONFIDENT
 from index.archive import Archive
+from index.conversations import Conversations
 from index.ingest import IndexProgress, Progress, index_sources
 from index.models import IndexReport
 from index.sources import ReadOptions
@@ -87,8 +92,15 @@ def services(fake: FakeTelegram, archive: Archive, sources: Path) -> Services:
         base_url=fake.base_url,
         admin_ids=frozenset({ADMIN_ID}),
         sources=(sources,),
+        # Short, so a test can ask one group several questions.
+        group_cooldown=timedelta(milliseconds=100),
     )
-    return Services(settings=settings, archive=archive, progress_interval=0.01)
+    return Services(
+        settings=settings,
+        archive=archive,
+        conversations=Conversations(archive.path),
+        progress_interval=0.01,
+    )
 
 
 @pytest.fixture
@@ -266,8 +278,12 @@ async def test_command_menus_are_set_per_scope_and_language(
     groups = fake.commands({"type": "all_group_chats"}, "en")
     assert private is not None
     assert groups is not None
-    assert [c["command"] for c in private] == ["help", "reindex"]
+    assert [c["command"] for c in private] == ["help"]
     assert [c["command"] for c in groups] == ["ask", "help"]
+    for language in ("", "en"):
+        admin_menu = fake.commands({"type": "chat", "chat_id": ADMIN_ID}, language)
+        assert admin_menu is not None
+        assert [c["command"] for c in admin_menu] == ["help", "reindex", "stats", "status"]
 
 
 async def test_reindex_is_for_admins_only(
@@ -375,3 +391,259 @@ async def test_the_bot_and_newsbot_ask_show_the_same_answer(
     assert reply.raw_text.count("<blockquote>") == len(expected["hits"])
     if expected["asked_window"]:
         assert expected["asked_window"]["phrase"] in reply.text
+
+
+def keyboard_texts(message: Message) -> list[list[str]]:
+    return [[button["text"] for button in row] for row in message.inline_keyboard]
+
+
+def button_data(message: Message, text: str) -> str:
+    data: str = next(
+        button["callback_data"]
+        for row in message.inline_keyboard
+        for button in row
+        if button["text"] == text
+    )
+    return data
+
+
+async def callback_answer(fake: FakeTelegram, query_id: str) -> dict[str, str]:
+    def answered() -> dict[str, str] | None:
+        return next(
+            (
+                call.params
+                for call in fake.calls_of("answerCallbackQuery")
+                if call.params.get("callback_query_id") == query_id
+            ),
+            None,
+        )
+
+    return await fake.wait_for(answered, what=f"the answer to callback query {query_id}")
+
+
+async def edited(fake: FakeTelegram, chat: Chat, message: Message, count: int) -> Message:
+    def enough() -> Message | None:
+        edits = fake.edits_of(chat, message.message_id)
+        return edits[-1] if len(edits) >= count else None
+
+    return await fake.wait_for(enough, what=f"edit {count} of message {message.message_id}")
+
+
+PAGED_QUESTION = "warga kota"
+
+
+async def test_an_answer_pages_through_its_results_in_one_message(
+    fake: FakeTelegram, app: BotApplication, reader: User
+) -> None:
+    chat = fake.private_chat(reader)
+    first = await reply_to(fake, chat, fake.send(chat, reader, PAGED_QUESTION))
+    rows = keyboard_texts(first)
+    assert rows[-1] == ["👍", "👎"]
+    assert rows[0][0] == "◀"
+    assert rows[0][2] == "▶"
+    pages = int(rows[0][1].split("/")[1])
+    assert rows[0][1] == f"1/{pages}"
+    assert pages >= 2
+    fake.press(chat, reader, first.message_id, button_data(first, "▶"))
+    second = await edited(fake, chat, first, 1)
+    assert keyboard_texts(second)[0][1] == f"2/{pages}"
+    assert second.text != first.text
+    # ◀ from the first page wraps around to the last.
+    fake.press(chat, reader, first.message_id, button_data(second, "◀"))
+    back = await edited(fake, chat, first, 2)
+    assert back.text == first.text
+    # The counter itself shows the same page again: "not modified", silently ignored.
+    with fake.expect_error("message is not modified"):
+        query = fake.press(chat, reader, first.message_id, button_data(back, f"1/{pages}"))
+        await callback_answer(fake, query)
+        await fake.wait_for(lambda: len(fake.errors) > 0, what="the edit Telegram refuses")
+    assert len(fake.sent_to(chat)) == 1
+
+
+async def test_votes_are_stored_with_the_question_and_the_passages_shown(
+    fake: FakeTelegram, app: BotApplication, services: Services, reader: User
+) -> None:
+    chat = fake.private_chat(reader)
+    answer = await reply_to(fake, chat, fake.send(chat, reader, PAGED_QUESTION))
+    query = fake.press(chat, reader, answer.message_id, button_data(answer, "👎"))
+    assert (await callback_answer(fake, query))["text"] == INDONESIAN_TEXTS.vote_thanks
+    question, passages, user_id, helpful = services.conversations._db.execute(
+        "SELECT question, passages, user_id, helpful FROM feedback"
+    ).fetchone()
+    assert (question, user_id, helpful) == (PAGED_QUESTION, reader.id, 0)
+    assert len(json.loads(passages)) == 3
+    assert services.conversations.usage().unhelpful == 1
+
+
+async def test_a_button_of_expired_results_explains_and_goes_away(
+    fake: FakeTelegram, app: BotApplication, services: Services, english_reader: User
+) -> None:
+    chat = fake.private_chat(english_reader)
+    answer = await reply_to(fake, chat, fake.send(chat, english_reader, "electric bus fare"))
+    services.conversations._db.execute("DELETE FROM answers")
+    query = fake.press(chat, english_reader, answer.message_id, button_data(answer, "👍"))
+    reply = await callback_answer(fake, query)
+    assert reply["text"] == ENGLISH_TEXTS.results_expired
+    cleared = await edited(fake, chat, answer, 1)
+    assert cleared.inline_keyboard == []
+    assert cleared.text == answer.text
+
+
+async def test_a_group_gets_one_quote_and_a_link_to_all_results(
+    fake: FakeTelegram, app: BotApplication, reader: User
+) -> None:
+    group = fake.group(-100444, "Warga Semarang", privacy=True)
+    asked = fake.send(group, reader, f"/ask@{BOT} {PAGED_QUESTION}")
+    answer = await reply_to(fake, group, asked)
+    assert answer.reply_to is not None
+    assert answer.reply_to.message_id == asked.message_id
+    assert answer.raw_text.count("<blockquote>") == 1
+    link = answer.inline_keyboard[-1][0]
+    assert link["text"] == INDONESIAN_TEXTS.see_all_results
+    assert link["url"].startswith(f"https://t.me/{BOT}?start=r_")
+    payload = link["url"].split("start=")[1]
+    # The reader opens the link: every result, in a private chat.
+    opened = fake.open_start_link(reader, payload)
+    everything = await reply_to(fake, fake.private_chat(reader), opened)
+    assert everything.raw_text.count("<blockquote>") == 3
+
+
+async def test_a_group_is_answered_at_most_once_per_cooldown_and_nobody_is_dropped(
+    fake: FakeTelegram, services: Services, reader: User
+) -> None:
+    services.settings = dataclasses.replace(services.settings, group_cooldown=timedelta(seconds=1))
+    services.group_turns = GroupTurns(services.settings.group_cooldown, max_waiting=1)
+    group = fake.group(-100555, "Ramai", privacy=True)
+    async with polling_bot(fake, services):
+        asked = [
+            fake.send(group, reader, f"/ask@{BOT} tarif bus listrik Semarang") for _ in range(3)
+        ]
+        replies = [await reply_to_message(fake, group, question) for question in asked]
+    first, second, third = replies
+    assert "Rp4.000" in first.text
+    assert "Rp4.000" in second.text
+    assert second.at - first.at >= 0.9
+    assert third.text == INDONESIAN_TEXTS.group_busy.format(seconds=1)
+
+
+async def reply_to_message(fake: FakeTelegram, chat: Chat, question: Message) -> Message:
+    """The bot's reply to ``question`` itself."""
+
+    def reply() -> Message | None:
+        return next(iter(fake.replies_to(chat, question.message_id)), None)
+
+    return await fake.wait_for(reply, timeout=10, what=f"the reply to {question.message_id}")
+
+
+async def test_admins_see_stats_and_status_others_are_refused(
+    fake: FakeTelegram, app: BotApplication, admin: User, reader: User
+) -> None:
+    reader_chat = fake.private_chat(reader)
+    await reply_to(fake, reader_chat, fake.send(reader_chat, reader, "tarif bus listrik"))
+    await reply_to(fake, reader_chat, fake.send(reader_chat, reader, "kuantumxyz zeppelinqq"))
+    refusal = await reply_to(fake, reader_chat, fake.send(reader_chat, reader, "/stats"))
+    assert refusal.text == INDONESIAN_TEXTS.admin_only
+    chat = fake.private_chat(admin)
+    stats = await reply_to(fake, chat, fake.send(chat, admin, "/stats"))
+    assert "Artikel: 12" in stats.text
+    assert "Diajukan: 2" in stats.text
+    assert "Tidak ditemukan: 1 (50%)" in stats.text
+    status = await reply_to(fake, chat, fake.send(chat, admin, "/status"))
+    assert "Aktif sejak:" in status.text
+    assert INDONESIAN_TEXTS.status_no_feeds in status.text
+    help_text = await reply_to(fake, chat, fake.send(chat, admin, "/help"))
+    assert "/stats" in help_text.text
+
+
+async def test_inline_mode_offers_results_and_posts_the_chosen_quote(
+    fake: FakeTelegram, app: BotApplication, reader: User
+) -> None:
+    query_id = fake.inline_query(reader, "tarif bus listrik Semarang")
+    answer = await fake.wait_for(lambda: fake.inline_answer(query_id), what="the inline answer")
+    assert 1 <= len(answer.results) <= 10
+    first = answer.results[0]
+    assert first["title"]
+    assert "Warta Contoh" in first["description"]
+    group = fake.group(-100666, "Obrolan", privacy=False)
+    posted = fake.choose_inline_result(reader, query_id, first["id"], group)
+    assert (
+        "Rp4.000" in posted.text or posted.text in first["input_message_content"]["message_text"]
+    )
+    # The quote posted through the bot is no question to it.
+    await assert_silent(fake, app, group, posted)
+
+
+async def test_inline_results_come_ten_at_a_time(
+    fake: FakeTelegram, app: BotApplication, services: Services, sources: Path, reader: User
+) -> None:
+    for number in range(25):
+        (sources / f"pasar-{number}.txt").write_text(
+            f"Kudus (Warta Contoh) - Harga gula pasir di pasar Kudus nomor {number} naik"
+            f" menjadi Rp{17000 + number} per kilogram menurut pedagang.\n",
+            encoding="utf-8",
+        )
+    index_sources(services.settings.db_path, [sources])
+    services.archive.reload()
+    first_id = fake.inline_query(reader, "harga gula pasir pasar Kudus")
+    first = await fake.wait_for(lambda: fake.inline_answer(first_id), what="page 1")
+    assert len(first.results) == 10
+    assert first.next_offset == "10"
+    second_id = fake.inline_query(reader, "harga gula pasir pasar Kudus", offset="10")
+    second = await fake.wait_for(lambda: fake.inline_answer(second_id), what="page 2")
+    assert len(second.results) == 10
+    assert not set(first.result_ids) & set(second.result_ids)
+
+
+async def test_an_inline_question_nothing_answers_offers_one_result_saying_so(
+    fake: FakeTelegram, app: BotApplication, english_reader: User
+) -> None:
+    query_id = fake.inline_query(english_reader, "kuantumxyz zeppelinqq")
+    answer = await fake.wait_for(lambda: fake.inline_answer(query_id), what="the inline answer")
+    [only] = answer.results
+    assert only["title"].startswith("Nothing in the archive answers")
+    assert answer.next_offset in (None, "")
+
+
+async def test_a_flood_wait_is_honoured_and_the_answer_still_arrives(
+    fake: FakeTelegram, app: BotApplication, reader: User
+) -> None:
+    fake.inject_error("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    chat = fake.private_chat(reader)
+    question = fake.send(chat, reader, "tarif bus listrik Semarang")
+    answer = await reply_to(fake, chat, question)
+    assert "Rp4.000" in answer.text
+    refused = [call for call in fake.calls_of("sendMessage") if call.status == 429]
+    assert len(refused) == 1
+    assert answer.at - question.at >= 1.0
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_webhook_mode_answers_and_refuses_updates_without_the_secret(
+    fake: FakeTelegram, services: Services, reader: User
+) -> None:
+    port = unused_port()
+    webhook = Webhook("https://bot.example.org/newsbot/hook", "s3cret_1", ("127.0.0.1", port))
+    application = build_application(services)
+    assert application.updater is not None
+    async with application:
+        await application.start()
+        await application.updater.start_webhook(**webhook_arguments(webhook))
+        fake.deliver_webhooks_to(f"http://127.0.0.1:{port}/newsbot/hook")
+        chat = fake.private_chat(reader)
+        question = fake.send(chat, reader, "tarif bus listrik Semarang")
+        answer = await reply_to(fake, chat, question)
+        forged = {"update_id": 999, "message": {**question.to_api(), "text": "palsu"}}
+        wrong = await asyncio.to_thread(fake.post_update_to_webhook, forged, "wrong")
+        missing = await asyncio.to_thread(fake.post_update_to_webhook, forged, None)
+        await application.updater.stop()
+        await application.stop()
+    assert "Rp4.000" in answer.text
+    assert (wrong, missing) == (403, 403)
+    assert len(fake.sent_to(chat)) == 1
+    fake.assert_no_errors()

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import KEYS, BotSettings, ConfigError, database_path, parse_duration, read_options
+from bot.config import (
+    KEYS,
+    BotSettings,
+    ConfigError,
+    Webhook,
+    database_path,
+    parse_duration,
+    read_options,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:ABC-def_ghi"
@@ -130,3 +138,87 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError, match=r"duration|longer than zero"):
         parse_duration(text)
+
+
+# A value of each key that differs from its default, and the settings field it lands in.
+SAMPLE_VALUES: dict[str, tuple[str, str]] = {
+    "TELEGRAM_BOT_TOKEN": ("654321:XYZ", "token"),
+    "TELEGRAM_BASE_URL": ("http://127.0.0.1:8081/bot", "base_url"),
+    "NEWSBOT_DB": ("other.db", "db_path"),
+    "NEWSBOT_ADMIN_IDS": ("5", "admin_ids"),
+    "NEWSBOT_SOURCES": ("news", "sources"),
+    "NEWSBOT_MAX_FILE_MB": ("3", "read_options"),
+    "NEWSBOT_FETCH_PAGES": ("off", "read_options"),
+    "NEWSBOT_FEEDS": ("https://example.com/rss", "feeds"),
+    "NEWSBOT_FEED_INTERVAL": ("1h", "feed_interval"),
+    "NEWSBOT_GROUP_COOLDOWN": ("3s", "group_cooldown"),
+    "NEWSBOT_RESULTS_TTL": ("2h", "results_ttl"),
+    "NEWSBOT_WEBHOOK_URL": ("https://bot.example.org/telegram", "webhook"),
+    "NEWSBOT_WEBHOOK_LISTEN": ("0.0.0.0:9000", "webhook"),
+    "NEWSBOT_WEBHOOK_SECRET": ("s3cret_Value-1", "webhook"),
+    "NEWSBOT_LOG_LEVEL": ("debug", "log_level"),
+}
+
+
+def readme_settings() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"^\| `([A-Z_]+)` \|", text, re.MULTILINE)
+
+
+def test_readme_env_example_and_settings_name_the_same_keys() -> None:
+    assert sorted(readme_settings()) == sorted(KEYS) == sorted(SAMPLE_VALUES)
+
+
+@pytest.mark.parametrize("key", sorted(SAMPLE_VALUES))
+def test_every_key_sets_its_field(key: str) -> None:
+    webhook = {
+        "NEWSBOT_WEBHOOK_URL": "https://bot.example.org/hook",
+        "NEWSBOT_WEBHOOK_SECRET": "secret",
+    }
+    base = {"TELEGRAM_BOT_TOKEN": TOKEN, **webhook}
+    value, field_name = SAMPLE_VALUES[key]
+    default = BotSettings.from_env(base)
+    changed = BotSettings.from_env({**base, key: value})
+    assert getattr(changed, field_name) != getattr(default, field_name)
+
+
+def test_new_defaults() -> None:
+    settings = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert settings.group_cooldown == timedelta(seconds=10)
+    assert settings.results_ttl == timedelta(hours=24)
+    assert (settings.webhook, settings.log_level) == (None, "INFO")
+
+
+def test_webhook_settings() -> None:
+    settings = BotSettings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "NEWSBOT_WEBHOOK_URL": "https://bot.example.org/telegram",
+            "NEWSBOT_WEBHOOK_SECRET": "abc_DEF-123",
+            "NEWSBOT_WEBHOOK_LISTEN": "0.0.0.0:9000",
+        }
+    )
+    assert settings.webhook == Webhook(
+        "https://bot.example.org/telegram", "abc_DEF-123", ("0.0.0.0", 9000)
+    )
+    assert "abc_DEF-123" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"NEWSBOT_WEBHOOK_URL": "https://x.org/hook"}, "NEWSBOT_WEBHOOK_SECRET is required"),
+        ({"NEWSBOT_WEBHOOK_URL": "http://x.org/hook", "NEWSBOT_WEBHOOK_SECRET": "s"}, "https://"),
+        (
+            {"NEWSBOT_WEBHOOK_URL": "https://x.org/h", "NEWSBOT_WEBHOOK_SECRET": "no spaces"},
+            "only 1-256 letters",
+        ),
+        ({"NEWSBOT_WEBHOOK_LISTEN": "8443"}, "must be host:port"),
+        ({"NEWSBOT_LOG_LEVEL": "loud"}, "must be one of DEBUG"),
+        ({"NEWSBOT_GROUP_COOLDOWN": "0s"}, "NEWSBOT_GROUP_COOLDOWN"),
+        ({"NEWSBOT_RESULTS_TTL": "forever"}, "NEWSBOT_RESULTS_TTL"),
+    ],
+)
+def test_bad_running_settings_are_explained(env: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, **env})

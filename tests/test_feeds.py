@@ -26,6 +26,7 @@ from bot.feeds import FEED_JOB
 from bot.services import Services
 from bot.texts import INDONESIAN_TEXTS
 from index.archive import Archive
+from index.conversations import Conversations
 from index.ingest import index_sources
 from index.models import Failure, Notice, RawArticle, ReadItem
 from index.sources import ReadOptions, read_file, read_url
@@ -635,7 +636,12 @@ def services(tmp_path: Path, server: FeedServer, fake: FakeTelegram) -> Services
         feeds=(server.url("/slow.xml"), server.url("/atom.xml")),
         feed_interval=dt.timedelta(minutes=30),
     )
-    return Services(settings=settings, archive=Archive(db_path), progress_interval=0.01)
+    return Services(
+        settings=settings,
+        archive=Archive(db_path),
+        conversations=Conversations(db_path),
+        progress_interval=0.01,
+    )
 
 
 @pytest.fixture
@@ -724,6 +730,7 @@ def test_no_feeds_no_job(services: Services) -> None:
     plain = Services(
         settings=BotSettings(token=settings.token, db_path=settings.db_path),
         archive=services.archive,
+        conversations=services.conversations,
     )
     application = build_application(plain)
     assert application.job_queue is not None

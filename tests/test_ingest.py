@@ -119,13 +119,19 @@ def test_rebuild_starts_over_and_keeps_other_tables(tmp_path: Path) -> None:
     db_path = tmp_path / "a.db"
     index_sources(db_path, [folder])
     with sqlite3.connect(db_path) as connection:
-        connection.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY, note TEXT)")
-        connection.execute("INSERT INTO feedback (note) VALUES ('kept')")
+        connection.execute(
+            "INSERT INTO feedback VALUES ('answer-1', 7, 1, 'Berapa tarif?', '[]', 0)"
+        )
+        connection.execute("CREATE TABLE operator_notes (note TEXT)")
+        connection.execute("INSERT INTO operator_notes VALUES ('kept')")
     report = index_sources(db_path, [SAMPLE], rebuild=True)
     assert (report.added, report.unchanged) == (12, 0)
     assert counts(db_path)[0] == 12
     with sqlite3.connect(db_path) as connection:
-        assert connection.execute("SELECT note FROM feedback").fetchall() == [("kept",)]
+        assert connection.execute("SELECT question FROM feedback").fetchall() == [
+            ("Berapa tarif?",)
+        ]
+        assert connection.execute("SELECT note FROM operator_notes").fetchall() == [("kept",)]
 
 
 def test_one_writer_at_a_time(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from bot.logs import (
 from bot.services import Services
 from bot.texts import INDONESIAN_TEXTS
 from index.archive import DEFAULT_K, Archive
+from index.conversations import Conversations
 from index.ingest import index_sources
 from index.models import Answer
 from tests.fakebot import FakeTelegram, Message
@@ -283,9 +284,13 @@ async def test_logs_at_debug_hold_neither_token_nor_question_texts(
         base_url=fake.base_url,
         admin_ids=frozenset({ADMIN_ID}),
         sources=(sources,),
+        group_cooldown=dt.timedelta(milliseconds=100),
     )
     services = Services(
-        settings=settings, archive=FailingArchive(archive.path), progress_interval=0.01
+        settings=settings,
+        archive=FailingArchive(archive.path),
+        conversations=Conversations(archive.path),
+        progress_interval=0.01,
     )
     reader = fake.user(2002, "Budi")
     admin = fake.user(ADMIN_ID, "Ayu")

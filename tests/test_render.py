@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 
 from bot.render import (
     MESSAGE_LIMIT,
+    BotStatus,
+    FeedStatus,
+    answer_pages,
     format_days,
+    format_duration,
     format_published,
     html_to_plain,
     pack,
@@ -21,9 +25,12 @@ from bot.render import (
     render_answer_text,
     shorten,
     source_line,
+    stats_html,
+    status_html,
 )
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS
-from index.models import Answer, DateWindow, Hit
+from index.conversations import Usage
+from index.models import Answer, ArchiveStats, DateWindow, Hit
 from tests.fakebot.entities import check_entity_count, clean_and_trim, parse_html, utf16_len
 
 BASE_HIT = Hit(
@@ -328,3 +335,84 @@ def test_plain_text_of_html_keeps_link_addresses_and_fits_a_message() -> None:
     cut = html_to_plain("😀" * 3000)
     assert MESSAGE_LIMIT - 2 <= utf16_len(cut) <= MESSAGE_LIMIT
     assert cut.endswith("😀…")
+
+
+def test_pages_hold_at_most_per_page_quotes_each_under_the_heading() -> None:
+    declined = Answer("q", tuple(hit(rank) for rank in range(1, 6)), ("cabai",), declined=True)
+    pages = answer_pages(declined, INDONESIAN_TEXTS, 2)
+    assert [len(page.hits) for page in pages] == [2, 2, 1]
+    assert [page.hits[0].rank for page in pages] == [1, 3, 5]
+    for page in pages:
+        assert page.text.startswith(INDONESIAN_TEXTS.not_found)
+        assert_telegram_accepts(page.text)
+
+
+def test_quotes_too_long_to_share_a_page_get_one_each() -> None:
+    long_text = "Kalimat panjang tentang harga cabai. " * 70
+    answer = Answer("q", (hit(1, long_text), hit(2, long_text)))
+    pages = answer_pages(answer, INDONESIAN_TEXTS, 3)
+    assert [[shown.rank for shown in page.hits] for page in pages] == [[1], [2]]
+    for page in pages:
+        assert_telegram_accepts(page.text)
+
+
+def test_an_answer_without_hits_is_one_page() -> None:
+    pages = answer_pages(Answer("q", (), ("cabai",), declined=True), ENGLISH_TEXTS, 3)
+    assert len(pages) == 1
+    assert pages[0].hits == ()
+    assert ENGLISH_TEXTS.not_found in pages[0].text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "indonesian", "english"),
+    [
+        (0, "0 detik", "0 s"),
+        (42, "42 detik", "42 s"),
+        (3 * 3600 + 5 * 60 + 7, "3 jam 5 menit", "3 h 5 min"),
+        (2 * 86400 + 3600, "2 hari 1 jam", "2 d 1 h"),
+    ],
+)
+def test_durations_show_their_two_largest_units(
+    seconds: float, indonesian: str, english: str
+) -> None:
+    assert format_duration(seconds, INDONESIAN_TEXTS) == indonesian
+    assert format_duration(seconds, ENGLISH_TEXTS) == english
+
+
+def test_stats_name_the_archive_the_questions_and_the_votes() -> None:
+    stats = ArchiveStats(
+        articles=12,
+        passages=40,
+        stories=11,
+        outlets=(("ANTARA", 10), ("Warta <Contoh>", 2)),
+        first_published="2024-01-01",
+        last_published="2024-02-01",
+        last_indexed="2026-11-29T06:00:00+00:00",
+    )
+    text = stats_html(stats, Usage(questions=8, answered=6, helpful=3, unhelpful=1), ENGLISH_TEXTS)
+    assert_telegram_accepts(text)
+    for shown in ("Articles: 12", "Passages: 40", "Outlets: 2", "Not found: 2 (25%)", "👍 3"):
+        assert shown in text
+    assert "29 November 2026, 13:00 WIB" in text
+    assert "Warta &lt;Contoh&gt; (2)" in text
+
+
+def test_status_names_uptime_index_age_and_each_feed() -> None:
+    now = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+    status = BotStatus(
+        now=now,
+        started=now - timedelta(hours=2, minutes=3),
+        last_indexed=now - timedelta(minutes=10),
+        reindexing=False,
+        feeds=(
+            FeedStatus("https://a.example/rss", now - timedelta(minutes=1)),
+            FeedStatus("https://b.example/rss", now - timedelta(minutes=1), failed=True),
+            FeedStatus("https://c.example/rss", None),
+        ),
+    )
+    text = status_html(status, INDONESIAN_TEXTS)
+    assert_telegram_accepts(text)
+    assert "(2 jam 3 menit)" in text
+    assert "(10 menit lalu)" in text
+    assert "https://b.example/rss: 29 November 2026, 12.59 WIB, gagal dibaca" in text
+    assert "https://c.example/rss: belum pernah dibaca" in text
