@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import html
 import json
+import logging
 import shutil
 import socket
 import threading
@@ -647,3 +648,33 @@ async def test_webhook_mode_answers_and_refuses_updates_without_the_secret(
     assert (wrong, missing) == (403, 403)
     assert len(fake.sent_to(chat)) == 1
     fake.assert_no_errors()
+
+
+async def test_buttons_keep_working_after_a_restart(
+    fake: FakeTelegram, services: Services, reader: User
+) -> None:
+    chat = fake.private_chat(reader)
+    async with polling_bot(fake, services):
+        first = await reply_to(fake, chat, fake.send(chat, reader, PAGED_QUESTION))
+    restarted = Services(
+        settings=services.settings,
+        archive=Archive(services.settings.db_path),
+        conversations=Conversations(services.settings.db_path),
+    )
+    async with polling_bot(fake, restarted):
+        fake.press(chat, reader, first.message_id, button_data(first, "▶"))
+        second = await edited(fake, chat, first, 1)
+    assert keyboard_texts(second)[0][1].startswith("2/")
+
+
+@pytest.mark.parametrize(("reads_all", "logged"), [(True, "yes"), (False, "no (privacy mode on)")])
+async def test_the_bot_logs_whether_it_sees_plain_mentions(
+    caplog: pytest.LogCaptureFixture, services: Services, reads_all: bool, logged: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot")
+    with FakeTelegram(TOKEN, bot_username=BOT, reads_all_group_messages=reads_all) as fake:
+        services.settings = dataclasses.replace(services.settings, base_url=fake.base_url)
+        async with polling_bot(fake, services) as application:
+            # What run_polling and run_webhook call once the bot is initialised.
+            await announce_commands(application)
+    assert f"sees plain @mentions in groups: {logged}" in caplog.text

@@ -232,7 +232,8 @@ PRIVATE_QUESTION = "Berapa tarif bus listrik di Semarang menurut Wirasaba?"
 GROUP_QUESTION = "berapa tarif bus listrik Semarang bagi Kalimasada?"
 REPLY_QUESTION = "berapa jarak tempuh baterai bus untuk Pranawengkara?"
 FAILING_QUESTION = "tarif bus listrik Semarang Gagalwijaya"
-QUESTIONS = (PRIVATE_QUESTION, GROUP_QUESTION, REPLY_QUESTION, FAILING_QUESTION)
+INLINE_QUESTION = "tarif bus listrik Semarang kata Sukmajaya"
+QUESTIONS = (PRIVATE_QUESTION, GROUP_QUESTION, REPLY_QUESTION, FAILING_QUESTION, INLINE_QUESTION)
 # A passage of the answers the bot sends: replies are message content too.
 ANSWER_TEXT = "Rp4.000 sekali jalan"
 
@@ -324,6 +325,15 @@ async def test_logs_at_debug_hold_neither_token_nor_question_texts(
 
         await fake.wait_for(reindexed, what="the reindex summary")
 
+        # A button and an inline query carry the question and the answer too.
+        button = answer.inline_keyboard[-1][0]["callback_data"]
+        fake.press(private, reader, answer.message_id, button)
+        await fake.wait_for(
+            lambda: fake.calls_of("answerCallbackQuery"), what="the answer to the button"
+        )
+        query_id = fake.inline_query(reader, INLINE_QUESTION)
+        await fake.wait_for(lambda: fake.inline_answer(query_id), what="the inline answer")
+
         help_reply = await reply_to(fake.send(private, reader, "/help"))
         assert help_reply.raw_text == INDONESIAN_TEXTS.help_private
 
@@ -341,7 +351,7 @@ async def test_logs_at_debug_hold_neither_token_nor_question_texts(
         await asyncio.wait_for(ran.wait(), timeout=5)
 
     records = caplog.records
-    forbidden = [TOKEN, SECRET, *QUESTIONS, "Wirasaba", "Kalimasada", ANSWER_TEXT]
+    forbidden = [TOKEN, SECRET, *QUESTIONS, "Wirasaba", "Kalimasada", "Sukmajaya", ANSWER_TEXT]
     leaks = [
         (record.name, word)
         for record in records
