@@ -18,7 +18,7 @@ from telegram.error import BadRequest
 from telegram.request import HTTPXRequest
 
 from bot import output
-from bot.render import MAX_QUOTE_UNITS, MESSAGE_LIMIT, render_answer_html, shorten
+from bot.render import MAX_QUOTE_UNITS, MESSAGE_LIMIT, answer_pages, render_answer_html, shorten
 from bot.texts import ENGLISH_TEXTS, INDONESIAN_TEXTS, Texts
 from index.models import Answer, DateWindow, Hit
 from tests.fakebot import Chat, FakeTelegram, User
@@ -261,17 +261,22 @@ async def test_telegram_accepts_every_rendered_message(
     answer: Answer,
 ) -> None:
     message = question(fake, bot, chat, reader)
-    before = len(fake.calls)
-    sent = [
-        await output.send(message, part, quote=True) for part in render_answer_html(answer, texts)
+    # The whole answer as the terminal's twin sends it, and the pages a reader turns in a
+    # private chat (three quotes) and in a group (one).
+    renderings = [
+        render_answer_html(answer, texts),
+        *([page.text for page in answer_pages(answer, texts, size)] for size in (3, 1)),
     ]
-    # Only this example's calls: the fake serves them all, and shrinking replays failures.
-    rejected = [str(call) for call in fake.calls[before:] if not call.ok]
-    assert rejected == []
-    shown = [reply.text or "" for reply in sent]
-    for hit in answer.hits:
-        quoted = shown_as(shorten(hit.text, MAX_QUOTE_UNITS))
-        assert any(quoted in text for text in shown), f"passage {hit.rank} is not shown whole"
+    for messages in renderings:
+        before = len(fake.calls)
+        sent = [await output.send(message, part, quote=True) for part in messages]
+        # Only this example's calls: the fake serves them all, and shrinking replays failures.
+        rejected = [str(call) for call in fake.calls[before:] if not call.ok]
+        assert rejected == []
+        shown = [reply.text or "" for reply in sent]
+        for hit in answer.hits:
+            quoted = shown_as(shorten(hit.text, MAX_QUOTE_UNITS))
+            assert any(quoted in text for text in shown), f"passage {hit.rank} is not shown whole"
 
 
 async def test_quotes_beyond_100_entities_go_to_the_next_message(
