@@ -7,7 +7,6 @@ import dataclasses
 import html
 import json
 import logging
-import shutil
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -63,20 +62,6 @@ class HeldIndex:
         report = index_sources(db_path, sources, progress, options)
         self.finished.set()
         return report
-
-
-@pytest.fixture
-def sources(tmp_path: Path) -> Path:
-    folder = tmp_path / "news"
-    shutil.copytree(SAMPLE, folder)
-    return folder
-
-
-@pytest.fixture
-def archive(tmp_path: Path, sources: Path) -> Archive:
-    db_path = tmp_path / "archive.db"
-    index_sources(db_path, [sources])
-    return Archive(db_path)
 
 
 @pytest.fixture

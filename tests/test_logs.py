@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -35,6 +33,7 @@ from index.archive import DEFAULT_K, Archive
 from index.conversations import Conversations
 from index.ingest import index_sources
 from index.models import Answer
+from tests.conftest import bot_environment
 from tests.fakebot import FakeTelegram, Message
 from tests.polling import polling_bot
 
@@ -244,20 +243,6 @@ def fake() -> Iterator[FakeTelegram]:
         yield server
 
 
-@pytest.fixture
-def sources(tmp_path: Path) -> Path:
-    folder = tmp_path / "news"
-    shutil.copytree(SAMPLE, folder)
-    return folder
-
-
-@pytest.fixture
-def archive(tmp_path: Path, sources: Path) -> Archive:
-    db_path = tmp_path / "archive.db"
-    index_sources(db_path, [sources])
-    return Archive(db_path)
-
-
 class FailingArchive(Archive):
     """The archive, except that one question fails with the token in its error."""
 
@@ -383,16 +368,7 @@ def test_a_rejected_token_stops_the_bot_without_printing_it(tmp_path: Path) -> N
     db_path = tmp_path / "archive.db"
     index_sources(db_path, [SAMPLE])
     with FakeTelegram("987654:the-token-telegram-knows") as fake:
-        environment = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("TELEGRAM_", "NEWSBOT_"))
-        }
-        environment |= {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": fake.base_url,
-            "NEWSBOT_DB": str(db_path),
-        }
+        environment = bot_environment(fake, TOKEN, db_path)
         result = subprocess.run(
             [sys.executable, "-m", "bot"],
             cwd=tmp_path,

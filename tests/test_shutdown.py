@@ -4,8 +4,6 @@ keeps serving, and SIGTERM ends `newsbot run` cleanly."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,9 +20,10 @@ from bot.services import Services
 from bot.texts import INDONESIAN_TEXTS
 from index.archive import DEFAULT_K, Archive
 from index.conversations import Conversations
-from index.ingest import IndexProgress, Progress, index_sources
+from index.ingest import IndexProgress, Progress
 from index.models import Answer, IndexReport
 from index.sources import ReadOptions
+from tests.conftest import bot_environment
 from tests.fakebot import FakeTelegram, Message
 from tests.polling import polling_bot
 
@@ -58,12 +57,9 @@ def endless_index(
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "archive.db"
-    sources = tmp_path / "news"
-    shutil.copytree(SAMPLE, sources)
-    index_sources(path, [sources])
-    return path
+def db_path(archive: Archive) -> Path:
+    """The sample archive's file (the sample news beside it, in ``news``)."""
+    return archive.path
 
 
 def services_for(fake: FakeTelegram, db_path: Path, archive: Archive) -> Services:
@@ -116,17 +112,7 @@ def test_sigterm_stops_newsbot_run_cleanly(db_path: Path, tmp_path: Path) -> Non
     with FakeTelegram(TOKEN) as fake:
         reader = fake.user(2002, "Budi")
         chat = fake.private_chat(reader)
-        environment = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("TELEGRAM_", "NEWSBOT_"))
-        }
-        environment |= {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": fake.base_url,
-            "NEWSBOT_DB": str(db_path),
-            "NEWSBOT_LOG_LEVEL": "INFO",
-        }
+        environment = bot_environment(fake, TOKEN, db_path, NEWSBOT_LOG_LEVEL="INFO")
         bot = subprocess.Popen(
             [sys.executable, "-m", "bot"],
             cwd=tmp_path,
