@@ -1,0 +1,58 @@
+"""The load benchmark's smoke run finishes and prints its tables (timings are not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A bot bug the benchmark found: the indexer's write transactions (sqlite-utils ``atomic()``,
+# a deferred BEGIN) read before they write, so a reply's row committed by the bot in between
+# fails them at once with SQLITE_BUSY_SNAPSHOT, and /reindex reports "database is locked".
+REINDEX_LOCKED = "The index update failed: database is locked."
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench.load", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def has_header(lines: list[str], *cells: str) -> bool:
+    return any(line.split()[: len(cells)] == list(cells) for line in lines)
+
+
+def test_smoke_run_prints_the_tables() -> None:
+    result = run_bench("--smoke")
+    lines = result.stdout.splitlines()
+    assert has_header(lines, "run,", "questions", "sent", "answered", "unanswered"), result.stdout
+    for run in ("during /reindex", "without reindex"):
+        for part in ("all", "private", "groups"):
+            assert any(line.startswith(f"{run}, {part} ") for line in lines), (run, part)
+    for part in ("all", "private", "groups"):
+        assert any(line.startswith(f"ratio during / without, {part} ") for line in lines), part
+    assert has_header(lines, "seconds", "after", "/reindex", "sent", "answered")
+    assert any(line.startswith("newsbot index: ") for line in lines)
+    assert any(line.startswith("  reindex: ") for line in lines)
+    assert any(line.startswith("rejected calls (fake.errors): ") for line in lines)
+    assert any(line.startswith("target: p95 from question to reply") for line in lines)
+    assert any("load average" in line for line in lines)
+    only_reindex_failed = result.stderr.strip() == "FAILED: the reindex failed"
+    if result.returncode != 0 and only_reindex_failed and REINDEX_LOCKED in result.stdout:
+        pytest.xfail("the bot's /reindex failed with 'database is locked' (see REINDEX_LOCKED)")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_bad_options_exit_2() -> None:
+    result = run_bench("--smoke", "--baseline", "9")
+    assert result.returncode == 2
+    assert "--baseline may not be longer than --seconds" in result.stderr
