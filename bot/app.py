@@ -156,6 +156,8 @@ def run(settings: BotSettings, archive: Archive, conversations: Conversations) -
         raise NewsbotError(
             "Telegram rejected TELEGRAM_BOT_TOKEN: copy the bot's current token from @BotFather"
         ) from None
+    finally:
+        conversations.close()
 
 
 def serve(application: BotApplication, webhook: Webhook | None) -> None:

@@ -13,9 +13,10 @@ from pathlib import Path
 from bot.config import BotSettings
 from bot.turns import GroupTurns
 from index.archive import Archive
+from index.background import index_in_background
 from index.conversations import Conversations
 from index.errors import ReindexBusyError
-from index.ingest import IndexProgress, Progress, index_sources
+from index.ingest import IndexProgress, Progress
 from index.models import IndexReport
 from index.sources import ReadOptions
 
@@ -53,7 +54,7 @@ class Services:
     settings: BotSettings
     archive: Archive
     conversations: Conversations
-    index_function: IndexFunction = index_sources
+    index_function: IndexFunction = index_in_background
     progress_interval: float = PROGRESS_INTERVAL_SECONDS
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     # The last poll of each feed, by URL.

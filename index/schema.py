@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import sqlite_utils
 
@@ -182,10 +183,31 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return version
 
 
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """A transaction that takes the write lock as it begins (``BEGIN IMMEDIATE``).
+
+    The indexer, the bot's own rows and a migration may write at once. A transaction that reads
+    before it writes and begins deferred fails at its first write, busy timeout or not, when
+    another connection committed in between (SQLITE_BUSY_SNAPSHOT); one that begins with the
+    lock waits for the other writer instead.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply the migrations this database has not seen, each in its own transaction."""
     for version, step in enumerate(MIGRATIONS, start=1):
-        if schema_version(db) < version:
-            with db.atomic():
+        if schema_version(db) >= version:
+            continue
+        with write_transaction(db):
+            # Another process (the bot, the indexer) may have applied it while this one waited.
+            if schema_version(db) < version:
                 step(db)
                 db.execute(f"PRAGMA user_version = {version}")

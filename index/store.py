@@ -23,7 +23,7 @@ from index.errors import (
     WriterBusyError,
 )
 from index.models import ArchiveStats, Hit, ScoredPassage, StoredArticle
-from index.schema import MIGRATIONS, migrate, schema_version
+from index.schema import MIGRATIONS, migrate, schema_version, write_transaction
 from index.stories import Signature, band_keys, best_match, decode, encode, part_number
 
 _LAST_INDEXED = "last_indexed"
@@ -127,7 +127,7 @@ def write_articles(
     """Replace these articles and their passages in one transaction; the row id of the first
     passage written, the others following in order."""
     ids = [(item.article.article_id,) for item in items]
-    with db.atomic():
+    with write_transaction(db):
         _delete_passages(db, ids)
         first_row = _next_row_id(db)
         story_ids = assign_stories(db, items)
@@ -292,7 +292,7 @@ def writer_lock(path: Path) -> Iterator[None]:
 
 def delete_articles(db: sqlite_utils.Database, article_ids: Sequence[str]) -> None:
     rows = [(article_id,) for article_id in article_ids]
-    with db.atomic():
+    with write_transaction(db):
         _forget_stories(db, article_ids)
         _delete_passages(db, rows)
         db.conn.executemany("DELETE FROM articles WHERE id = ?", rows)
@@ -312,7 +312,7 @@ def _delete_passages(db: sqlite_utils.Database, article_ids: Sequence[tuple[str]
 def clear_articles(db: sqlite_utils.Database) -> None:
     """Every article and passage gone, with the search index; other tables (users' data) are
     kept."""
-    with db.atomic():
+    with write_transaction(db):
         for table in (
             "story_bands",
             "signatures",
@@ -337,7 +337,7 @@ def index_new_passages(db: sqlite_utils.Database, written: Sequence[Segment] = (
     them), built as they were prepared; only the passages an earlier, interrupted run left
     are read back and indexed here.
     """
-    with db.atomic():
+    with write_transaction(db):
         through = indexed_through(db)
         ours = Segment.merge(written)
         first_ours = ours.first_row()
@@ -472,7 +472,7 @@ def mark_indexed(
     values = {_LAST_INDEXED: indexed_at, _PIPELINE: pipeline}
     if changed:
         values[_GENERATION] = str(generation(db) + 1)
-    with db.atomic():
+    with write_transaction(db):
         db.table("meta").upsert_all(
             ({"key": key, "value": value} for key, value in values.items()), pk="key"
         )

@@ -453,6 +453,7 @@ async def test_votes_are_stored_with_the_question_and_the_passages_shown(
     answer = await reply_to(fake, chat, fake.send(chat, reader, PAGED_QUESTION))
     query = fake.press(chat, reader, answer.message_id, button_data(answer, "👎"))
     assert (await callback_answer(fake, query))["text"] == INDONESIAN_TEXTS.vote_thanks
+    services.conversations.flush()
     question, passages, user_id, helpful = services.conversations._db.execute(
         "SELECT question, passages, user_id, helpful FROM feedback"
     ).fetchone()
@@ -466,6 +467,7 @@ async def test_a_button_of_expired_results_explains_and_goes_away(
 ) -> None:
     chat = fake.private_chat(english_reader)
     answer = await reply_to(fake, chat, fake.send(chat, english_reader, "electric bus fare"))
+    services.conversations.flush()
     services.conversations._db.execute("DELETE FROM answers")
     query = fake.press(chat, english_reader, answer.message_id, button_data(answer, "👍"))
     reply = await callback_answer(fake, query)

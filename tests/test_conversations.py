@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -60,12 +61,15 @@ def test_old_answers_are_deleted_when_new_ones_come(tmp_path: Path) -> None:
     conversations.remember(full_answer(), 1, 1, KEEP)
     clock.now += KEEP.total_seconds() + 1
     conversations.remember(full_answer(), 1, 1, KEEP)
+    conversations.flush()
     assert conversations._db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
 
 
 def test_answers_survive_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
-    answer_id = Conversations(path).remember(full_answer(), 1, 1, KEEP)
+    before = Conversations(path)
+    answer_id = before.remember(full_answer(), 1, 1, KEEP)
+    before.close()
     assert Conversations(path).recall(answer_id, KEEP) is not None
 
 
@@ -81,6 +85,7 @@ def test_votes_and_questions_are_counted(tmp_path: Path) -> None:
     conversations.count_question("private", answer, 0.01)
     conversations.count_question("supergroup", Answer("q", answer.hits), 0.02)
     assert conversations.usage() == Usage(questions=2, answered=1, helpful=1, unhelpful=1)
+    conversations.flush()
     question, passages = conversations._db.execute(
         "SELECT question, passages FROM feedback WHERE user_id = 6"
     ).fetchone()
@@ -105,3 +110,20 @@ def test_threads_share_one_store(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert conversations.usage().questions == 80
+
+
+def test_an_answer_waiting_for_the_indexer_is_recalled_and_written_after(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    conversations = Conversations(path)
+    indexer = sqlite3.connect(path)
+    indexer.execute("BEGIN IMMEDIATE")
+    answer_id = conversations.remember(full_answer(), 1, 1, KEEP)
+    conversations.count_question("private", full_answer(), 0.01)
+    stored = conversations.recall(answer_id, KEEP)
+    assert stored is not None
+    assert stored.answer == full_answer()
+    indexer.execute("COMMIT")
+    conversations.flush()
+    assert conversations._db.execute("SELECT answer_id FROM answers").fetchall() == [(answer_id,)]
+    assert conversations.usage().questions == 1
+    conversations.close()
