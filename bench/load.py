@@ -69,7 +69,7 @@ comes. The table shows separately the questions sent while the reindex was runni
 
 Also printed: the machine's load average (``os.getloadavg``) before, after each run and at the
 end, since other jobs may share the 2 cores; the CPU seconds of the bot process, of its finished
-children (the reindex's worker processes) and of this process (fake server and generator) in
+children (the reindex's process and its workers) and of this process (fake server and generator) in
 each run; every call the fake rejected. The ratio row is the reindex run's figure over the
 baseline's. Exit status: 0 when every question was answered and no call was rejected, whether or
 not the target is met (the table says so); 1 when questions were lost, turned away or rejected,
