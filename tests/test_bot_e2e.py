@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import html
+import itertools
 import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -665,3 +667,43 @@ async def test_the_bot_logs_whether_it_sees_plain_mentions(
             # What run_polling and run_webhook call once the bot is initialised.
             await announce_commands(application)
     assert f"sees plain @mentions in groups: {logged}" in caplog.text
+
+
+async def test_progress_is_edited_at_most_once_an_interval(
+    fake: FakeTelegram, app: BotApplication, services: Services, admin: User
+) -> None:
+    services.progress_interval = 0.3
+
+    def chatty_index(
+        db_path: Path,
+        sources: Iterable[Path],
+        progress: Progress | None,
+        options: ReadOptions | None,
+    ) -> IndexReport:
+        for read in range(1, 151):
+            if progress is not None:
+                progress(IndexProgress(files_done=0, files_total=1, articles_read=read))
+            time.sleep(0.01)
+        return IndexReport(unchanged=150)
+
+    services.index_function = chatty_index
+    chat = fake.private_chat(admin)
+    progress = await reply_to(fake, chat, fake.send(chat, admin, "/reindex"))
+    summary = INDONESIAN_TEXTS.reindex_done.format(added=0, updated=0, unchanged=150, failed=0)
+    await fake.wait_for(
+        lambda: (current := fake.message(chat, progress.message_id)) and current.text == summary,
+        what="the summary",
+    )
+    edits = fake.edits_of(chat, progress.message_id)
+    # 150 reports in about 1.5 s: a few progress edits 0.3 s apart, then the summary.
+    assert 2 <= len(edits) <= 1.5 / 0.3 + 2
+    times = [edit.edited_at or 0.0 for edit in edits[:-1]]
+    assert all(later - earlier >= 0.25 for earlier, later in itertools.pairwise(times))
+
+
+async def test_an_english_question_gets_an_english_interface(
+    fake: FakeTelegram, app: BotApplication, reader: User
+) -> None:
+    chat = fake.private_chat(reader)
+    answer = await reply_to(fake, chat, fake.send(chat, reader, "Who won the zeppelinqq derby?"))
+    assert answer.text.startswith(ENGLISH_TEXTS.not_found)

@@ -699,6 +699,13 @@ async def test_bot_polls_feeds_without_blocking_answers(
     assert summary[0].startswith("feeds: 2 polled in ")
     assert summary[0].endswith("added 4, updated 0, unchanged 0, failed 0, notices 0")
 
+    # /status names each feed and when it was last read.
+    status = await reply_to(fake, admin_chat, fake.send(admin_chat, admin, "/status"))
+    for feed in (server.url("/slow.xml"), server.url("/atom.xml")):
+        assert f"• {feed}: " in status.text
+    assert INDONESIAN_TEXTS.status_feed_never not in status.text
+    assert "gagal" not in status.text
+
 
 async def test_poll_is_skipped_while_a_reindex_or_another_writer_runs(
     fake: FakeTelegram,
