@@ -116,18 +116,15 @@ async def answer_question(
         answer = await asyncio.to_thread(services.archive.ask, question, RESULTS)
         seconds = time.perf_counter() - started
     user = update.effective_user
+    # Both are queued for the store's writer: the reply never waits for the database.
     conversations = services.conversations
-    answer_id = await asyncio.to_thread(
-        conversations.remember,
-        answer,
-        message.chat.id,
-        user.id if user else None,
-        services.settings.results_ttl,
+    answer_id = conversations.remember(
+        answer, message.chat.id, user.id if user else None, services.settings.results_ttl
     )
+    conversations.count_question(message.chat.type, answer, seconds)
     pages = pages_of(answer, texts, group)
     username = context.bot.username if group else None
     await send_html(message, pages[0].text, keyboard(answer_id, 0, len(pages), texts, username))
-    await asyncio.to_thread(conversations.count_question, message.chat.type, answer, seconds)
     logger.info(
         "question chars=%d hits=%d answered=%s seconds=%.3f",
         len(question),
@@ -228,13 +225,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pages = pages_of(stored.answer, texts, group)
     page = request.page % len(pages)
     if isinstance(request, Vote):
-        await asyncio.to_thread(
-            services.conversations.vote,
-            stored,
-            query.from_user.id,
-            request.helpful,
-            pages[page].hits,
-        )
+        services.conversations.vote(stored, query.from_user.id, request.helpful, pages[page].hits)
         await query.answer(texts.vote_thanks)
         return
     await query.answer()
