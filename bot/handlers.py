@@ -215,7 +215,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     texts = texts_of(update, stored.answer.question if stored else "")
     message = query.message if isinstance(query.message, Message) else None
     if request is None or stored is None or message is None:
-        # After its results expired, or a restart that lost them: say so, and take the
+        # Its results expired (or this archive never held them): say so, and take the
         # buttons away so nobody presses them again.
         await query.answer(texts.results_expired, show_alert=True)
         if message is not None:
