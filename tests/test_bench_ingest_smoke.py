@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.benchrun import has_header, run_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bench.ingest", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
-def has_header(lines: list[str], *cells: str) -> bool:
-    return any(line.split()[: len(cells)] == list(cells) for line in lines)
+    return run_module("bench.ingest", *args, timeout=600)
 
 
 # The second case forces the index/sample fallback, which a checkout with ../shared never takes.

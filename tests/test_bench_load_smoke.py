@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.benchrun import has_header, run_module
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bench.load", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def has_header(lines: list[str], *cells: str) -> bool:
-    return any(line.split()[: len(cells)] == list(cells) for line in lines)
+    return run_module("bench.load", *args, timeout=120)
 
 
 def test_smoke_run_prints_the_tables() -> None:

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.benchrun import has_header, run_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bench.scale", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def has_header(lines: list[str], *cells: str) -> bool:
-    return any(line.split()[: len(cells)] == list(cells) for line in lines)
+    return run_module("bench.scale", *args, timeout=120)
 
 
 @pytest.mark.skipif(

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from index.rank import FEATURES
+from tests.benchrun import run_module
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = re.compile(r"(?: +\d+\.\d){4}")
 GATE = re.compile(
     r"declined: answerable \d+\.\d%, unanswerable \(ours, [1-9]\d*\) \d+\.\d%,"
@@ -21,14 +20,7 @@ GATE = re.compile(
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bench.quality", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_module("bench.quality", *args, timeout=300)
 
 
 # The second case forces the index/sample fallback, which a checkout with ../shared never takes.
