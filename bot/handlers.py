@@ -289,11 +289,10 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     services = await admin_only(update, context)
     if message is None or services is None:
         return
-    stats = await asyncio.to_thread(services.archive.stats)
     status = BotStatus(
         now=datetime.now(UTC),
         started=services.started,
-        last_indexed=datetime.fromisoformat(stats.last_indexed) if stats.last_indexed else None,
+        last_indexed=await asyncio.to_thread(services.archive.last_indexed),
         reindexing=services.reindexing,
         feeds=tuple(
             FeedStatus(feed, poll.polled if poll else None, poll.failed if poll else False)

@@ -68,17 +68,21 @@ def format_day(day: date, texts: Texts, year: bool = True) -> str:
     return f"{name} {day.year}" if year else name
 
 
+def format_moment(moment: datetime, texts: Texts) -> str:
+    """``31 Juli 2019, 08.09 WIB`` (a moment without a zone is taken as WIB already)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(JAKARTA)
+    separator = "." if texts.language == "id" else ":"
+    clock = f"{moment.hour:02d}{separator}{moment.minute:02d} WIB"
+    return f"{format_day(moment.date(), texts)}, {clock}"
+
+
 def format_published(published: str | None, copyright_year: int | None, texts: Texts) -> str:
     """``31 Juli 2019, 08.09 WIB``; the date alone for dates; ``© 2019`` from a footer year."""
     if published:
         if len(published) == 10:
             return format_day(date.fromisoformat(published), texts)
-        moment = datetime.fromisoformat(published)
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(JAKARTA)
-        separator = "." if texts.language == "id" else ":"
-        clock = f"{moment.hour:02d}{separator}{moment.minute:02d} WIB"
-        return f"{format_day(moment.date(), texts)}, {clock}"
+        return format_moment(datetime.fromisoformat(published), texts)
     return f"© {copyright_year}" if copyright_year else ""
 
 
@@ -249,12 +253,17 @@ class Page:
     hits: tuple[Hit, ...]
 
 
+def hit_blocks(answer: Answer, texts: Texts) -> list[str]:
+    """Each hit's block, its answering sentence marked when the answer stands."""
+    return [hit_block(hit, texts, marked_sentence(answer, hit)) for hit in answer.hits]
+
+
 def answer_pages(answer: Answer, texts: Texts, per_page: int) -> list[Page]:
     """The answer as pages the reader turns with ◀ ▶: each at most ``per_page`` quotes under
     the heading, one message each (quotes that do not fit together get a page each)."""
     heading = answer_heading(answer, texts)
     hits = answer.hits
-    blocks = [hit_block(hit, texts, marked_sentence(answer, hit)) for hit in hits]
+    blocks = hit_blocks(answer, texts)
     pages: list[Page] = []
     for start in range(0, max(len(blocks), 1), per_page):
         shown = slice(start, start + per_page)
@@ -273,7 +282,7 @@ def render_answer_html(answer: Answer, texts: Texts) -> list[str]:
     """The answer as Telegram HTML messages: the quotes that answer, or "not found" with what
     was searched and the nearest matches; as few messages as fit, the heading once."""
     heading = answer_heading(answer, texts)
-    blocks = [hit_block(hit, texts, marked_sentence(answer, hit)) for hit in answer.hits]
+    blocks = hit_blocks(answer, texts)
     return pack([heading, *blocks] if heading else blocks)
 
 
@@ -291,11 +300,6 @@ def format_duration(seconds: float, texts: Texts) -> str:
         if amount
     ]
     return " ".join(parts[:2]) or f"0{texts.duration_units[3]}"
-
-
-def format_moment(moment: datetime, texts: Texts) -> str:
-    """``29 November 2026, 13.05 WIB``."""
-    return format_published(moment.isoformat(), None, texts)
 
 
 def stats_html(stats: ArchiveStats, usage: Usage, texts: Texts) -> str:

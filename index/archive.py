@@ -29,6 +29,7 @@ from index.store import (
     generation,
     hits_for,
     indexed_through,
+    last_indexed,
     latest_leads,
     load_segment,
     open_for_reading,
@@ -233,6 +234,11 @@ class Archive:
 
     def stats(self) -> ArchiveStats:
         return archive_stats(self._db())
+
+    def last_indexed(self) -> datetime | None:
+        """When the last indexing run finished (one row read, unlike ``stats``)."""
+        stamp = last_indexed(self._db())
+        return datetime.fromisoformat(stamp) if stamp else None
 
 
 def _widening(
