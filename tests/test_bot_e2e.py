@@ -707,3 +707,14 @@ async def test_an_english_question_gets_an_english_interface(
     chat = fake.private_chat(reader)
     answer = await reply_to(fake, chat, fake.send(chat, reader, "Who won the zeppelinqq derby?"))
     assert answer.text.startswith(ENGLISH_TEXTS.not_found)
+
+
+async def test_a_stale_link_or_offset_is_explained_or_ignored(
+    fake: FakeTelegram, app: BotApplication, reader: User
+) -> None:
+    opened = fake.open_start_link(reader, "r_unknown1")
+    reply = await reply_to(fake, fake.private_chat(reader), opened)
+    assert reply.text == INDONESIAN_TEXTS.results_expired
+    query_id = fake.inline_query(reader, "tarif bus listrik Semarang", offset="not-a-number")
+    answer = await fake.wait_for(lambda: fake.inline_answer(query_id), what="the inline answer")
+    assert answer.results
