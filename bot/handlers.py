@@ -335,14 +335,14 @@ async def run_reindex(
     run = ReindexRun()
     work = asyncio.ensure_future(asyncio.to_thread(services.reindex, run))
     shown = None
-    next_edit = time.monotonic() + services.progress_interval
+    next_edit = services.clock() + services.progress_interval
     while not work.done():
         await asyncio.wait({work}, timeout=min(SHUTDOWN_CHECK_SECONDS, services.progress_interval))
         if not context.application.running:
             run.cancelled = True
-        if time.monotonic() < next_edit or work.done():
+        if services.clock() < next_edit or work.done():
             continue
-        next_edit = time.monotonic() + services.progress_interval
+        next_edit = services.clock() + services.progress_interval
         if run.latest is not None and run.latest != shown:
             shown = run.latest
             text = texts.reindex_progress.format(read=shown.articles_read)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,8 @@ class Services:
     conversations: Conversations
     index_function: IndexFunction = index_in_background
     progress_interval: float = PROGRESS_INTERVAL_SECONDS
+    # What paces the /reindex progress edits.
+    clock: Callable[[], float] = time.monotonic
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     # The last poll of each feed, by URL.
     feed_polls: dict[str, FeedPoll] = field(default_factory=dict)
